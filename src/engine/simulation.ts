@@ -1,0 +1,551 @@
+import type { BktParams } from "./bkt.ts";
+import { fitBkt } from "./bkt-fit.ts";
+import { ValidationError } from "./errors.ts";
+import { type CompetencyGraph, createCompetencyGraph, type SkillNode } from "./graph.ts";
+import { chooseItem } from "./item-choice.ts";
+import {
+  createKnowledgeModel,
+  createLearnerState,
+  type KnowledgeModel,
+  type MasteryRule,
+  type PracticeItem,
+  predictCorrect,
+  recordResponse,
+} from "./learner.ts";
+import { fitLogistic } from "./logistic.ts";
+import { chooseNextTarget } from "./next-target.ts";
+import { createResponseLogBuilder } from "./response-log.ts";
+import { createRng, type Rng } from "./rng.ts";
+
+/** A generated course: a prerequisite graph and items per skill. */
+export interface SimulatedCourse {
+  readonly graph: CompetencyGraph;
+  readonly items: ReadonlyMap<string, readonly PracticeItem[]>;
+}
+
+/**
+ * adaptive: this engine. fixed: N items per skill in course order. random: the same budget on
+ * random skills, blind to prerequisites. oracle: a reference that sees the true state and
+ * practises each skill, in course order, exactly until it is learned (or the session cap), the
+ * best any mastery policy could do.
+ */
+export type SimulationPolicy = "adaptive" | "fixed" | "random" | "oracle";
+export type GeneratorKind = "bkt" | "logistic";
+
+/** A synthetic learner: answers items (learning as they go) and knows its true state. */
+interface SimulatedLearner {
+  /** Samples an answer, then applies the learning of this practice opportunity. */
+  answer(item: PracticeItem, rng: Rng): boolean;
+  isLearned(skillId: string): boolean;
+  /** P(correct) on a fresh, typical item of the skill now: the post-test. */
+  postTest(skillId: string): number;
+}
+
+interface Generator {
+  readonly kind: GeneratorKind;
+  createLearner(seed: string): SimulatedLearner;
+}
+
+export interface SimulationOptions {
+  readonly skills: number;
+  readonly learners: number;
+  readonly seed: number | string;
+  readonly itemsPerSkill?: number;
+  /** Items per skill of the fixed policy (and the random policy's budget per skill). */
+  readonly fixedItemsPerSkill?: number;
+  /** Learners of a pilot class whose logs the adaptive engine is fitted on. */
+  readonly pilotLearners?: number;
+  /** Items per skill the pilot class practises, in course order. */
+  readonly pilotItemsPerSkill?: number;
+  /** The adaptive policy's mastery rule (see KnowledgeModel). */
+  readonly masteryRule?: MasteryRule;
+  /** Cap on an adaptive session, per skill of the course. */
+  readonly maxItemsPerSkill?: number;
+}
+
+export const DEFAULT_SIMULATION_OPTIONS = {
+  itemsPerSkill: 12,
+  fixedItemsPerSkill: 10,
+  pilotLearners: 300,
+  pilotItemsPerSkill: 20,
+  masteryRule: "bkt+logistic",
+  maxItemsPerSkill: 40,
+} as const satisfies Omit<Required<SimulationOptions>, "skills" | "learners" | "seed">;
+
+/** Outcome of one policy on one generative model, averaged over learners. */
+export interface SimulationRun {
+  readonly policy: SimulationPolicy;
+  readonly generator: GeneratorKind;
+  readonly itemsPerLearner: number;
+  /** Mean P(correct) on a fresh item per skill after the session. */
+  readonly postTestAccuracy: number;
+  /** Share of skills the policy finished with (declared mastered, or done) that are not truly learned. */
+  readonly underPracticeRate: number;
+  /** Items given, per learner, on skills the learner had already truly learned. */
+  readonly overPracticeItems: number;
+  /** Items a skill took from the start of its practice until it was truly learned (skills learned in session). */
+  readonly itemsToTrueMastery: number;
+  /** Share of skills truly learned at the end. */
+  readonly learnedRate: number;
+  /** Share of skills that became stuck (many attempts, no mastery: referred to the teacher). */
+  readonly stuckRate: number;
+  /** Mean post-test accuracy after k items (index k; a finished session keeps its last value). */
+  readonly accuracyCurve: readonly number[];
+}
+
+/** How many items a policy needs to match the fixed policy's post-test accuracy. */
+export interface SimulationComparison {
+  readonly generator: GeneratorKind;
+  readonly policy: SimulationPolicy;
+  readonly fixedItemsPerLearner: number;
+  readonly fixedPostTestAccuracy: number;
+  /** Items per learner after which the policy's mean post-test accuracy first reaches the fixed policy's (null: never). */
+  readonly itemsToMatch: number | null;
+  /** 1 − itemsToMatch / fixedItemsPerLearner. */
+  readonly itemSavings: number | null;
+}
+
+export interface SimulationReport {
+  readonly runs: readonly SimulationRun[];
+  readonly comparisons: readonly SimulationComparison[];
+}
+
+// Realistic BKT parameter spreads: logit-normal distributions matching the medians and
+// inter-quartile ranges fitted per skill on ASSISTments 2009 (pyBKT, 110 skills): prior 0.64
+// (0.49-0.77), learn 0.13 (0.06-0.27), guess 0.21 (0.10-0.35), slip 0.20 (0.12-0.28).
+const BKT_POPULATION = {
+  prior: { median: 0.64, q1: 0.49, q3: 0.77 },
+  learn: { median: 0.13, q1: 0.06, q3: 0.27 },
+  guess: { median: 0.21, q1: 0.1, q3: 0.35 },
+  slip: { median: 0.2, q1: 0.12, q3: 0.28 },
+} as const;
+/** Spread of individual learners around a skill's prior and learning rate (log-odds). */
+const LEARNER_SPREAD = 0.5;
+/** Learning is this many times slower while a prerequisite is not known. */
+const PREREQUISITE_LEARNING_FACTOR = 0.25;
+/** Prior knowledge of a skill is this many times rarer while a prerequisite is not known. */
+const PREREQUISITE_PRIOR_FACTOR = 0.3;
+
+const logit = (p: number): number => Math.log(p / (1 - p));
+const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+function drawLogitNormal(rng: Rng, q: { median: number; q1: number; q3: number }): number {
+  const sd = (logit(q.q3) - logit(q.q1)) / 1.349;
+  return sigmoid(logit(q.median) + sd * rng.normal());
+}
+
+/**
+ * A course graph with `skillCount` skills: each skill after the first builds on one or two of
+ * the three before it (now and then none), like a textbook chapter.
+ */
+export function generateCourse(
+  skillCount: number,
+  itemsPerSkill: number,
+  seed: number | string,
+): SimulatedCourse {
+  if (!(Number.isInteger(skillCount) && skillCount >= 1)) {
+    throw new ValidationError(
+      "bad_option",
+      `--skills must be a positive integer, got ${skillCount}`,
+    );
+  }
+  const rng = createRng(`${seed}/course`);
+  const nodes: SkillNode[] = [];
+  for (let i = 0; i < skillCount; i++) {
+    const prerequisites = new Set<string>();
+    if (i > 0 && !rng.chance(0.15)) {
+      const count = rng.chance(0.3) ? 2 : 1;
+      for (let k = 0; k < count; k++) prerequisites.add(`s${Math.max(0, i - 1 - rng.int(3))}`);
+    }
+    nodes.push({ id: `s${i}`, prerequisites: [...prerequisites] });
+  }
+  const items = new Map<string, PracticeItem[]>();
+  for (const { id } of nodes) {
+    items.set(
+      id,
+      Array.from({ length: itemsPerSkill }, (_, k) => ({ id: `${id}.i${k}`, skillIds: [id] })),
+    );
+  }
+  return { graph: createCompetencyGraph(nodes), items };
+}
+
+/** BKT learners: per-skill parameters drawn from the ASSISTments spreads, individual differences, prerequisite effects. */
+function createBktGenerator(course: SimulatedCourse, seed: string): Generator {
+  const rng = createRng(`${seed}/bkt-population`);
+  const skillParams = new Map<string, BktParams>();
+  for (const skillId of course.graph.skillIds) {
+    let guess = 0;
+    let slip = 0;
+    do {
+      guess = drawLogitNormal(rng, BKT_POPULATION.guess);
+      slip = drawLogitNormal(rng, BKT_POPULATION.slip);
+    } while (guess + slip > 0.8); // keep every skill's answers informative
+    skillParams.set(skillId, {
+      prior: drawLogitNormal(rng, BKT_POPULATION.prior),
+      learn: drawLogitNormal(rng, BKT_POPULATION.learn),
+      forget: 0,
+      guess,
+      slip,
+    });
+  }
+  const { graph } = course;
+  return {
+    kind: "bkt",
+    createLearner(learnerSeed) {
+      const traits = createRng(`${learnerSeed}/traits`);
+      const ability = LEARNER_SPREAD * traits.normal();
+      const known = new Set<string>();
+      const learnRate = new Map<string, number>();
+      for (const skillId of graph.skillIds) {
+        const p = skillParams.get(skillId) as BktParams;
+        learnRate.set(skillId, sigmoid(logit(p.learn) + ability));
+        const ready = graph.prerequisitesOf(skillId).every((id) => known.has(id));
+        const prior = sigmoid(logit(p.prior) + ability) * (ready ? 1 : PREREQUISITE_PRIOR_FACTOR);
+        if (traits.chance(prior)) known.add(skillId);
+      }
+      return {
+        answer(item, answerRng) {
+          const skillId = item.skillIds[0] as string;
+          const p = skillParams.get(skillId) as BktParams;
+          const isKnown = known.has(skillId);
+          const isCorrect = answerRng.chance(isKnown ? 1 - p.slip : p.guess);
+          if (!isKnown) {
+            const ready = graph.prerequisitesOf(skillId).every((id) => known.has(id));
+            const learn =
+              (learnRate.get(skillId) as number) * (ready ? 1 : PREREQUISITE_LEARNING_FACTOR);
+            if (answerRng.chance(learn)) known.add(skillId);
+          }
+          return isCorrect;
+        },
+        isLearned: (skillId) => known.has(skillId),
+        postTest: (skillId) => {
+          const p = skillParams.get(skillId) as BktParams;
+          return known.has(skillId) ? 1 - p.slip : p.guess;
+        },
+      };
+    },
+  };
+}
+
+// Logistic learners, calibrated on the same data: an additive factors model fitted here on the
+// Gervet training split (learner ability, skill difficulty) gives ability sd 0.91 and skill
+// difficulty sd 0.84 around a first-attempt success of 0.61. Its learning slopes come out near
+// zero (median 0.03 logits per opportunity) because skill builders stop a student after three
+// right answers, so only strugglers keep practising; the learning rate below is instead a typical
+// AFM slope from the literature (Cen, Koedinger & Junker 2006), 0.15 logits per opportunity.
+const LOGISTIC_POPULATION = {
+  abilitySd: 0.91,
+  skillEase: 0.34,
+  skillDifficultySd: 0.84,
+  itemDifficultySd: 0.5,
+  learningRate: 0.15,
+  learningRateLogSd: 0.5,
+  learnerRateLogSd: 0.3,
+} as const;
+/** A logistic learner has learned a skill when they would answer a typical item right 80% of the time. */
+const LOGISTIC_LEARNED_AT = logit(0.8);
+
+/**
+ * Logistic (IRT/AFM-style) learners, a different world from BKT: knowledge grows gradually.
+ * P(correct) = σ(θ − b_skill − δ_item + γ_skill·ρ·opportunities), where an opportunity counts a
+ * quarter while a prerequisite is not learned.
+ */
+function createLogisticGenerator(course: SimulatedCourse, seed: string): Generator {
+  const population = LOGISTIC_POPULATION;
+  const rng = createRng(`${seed}/logistic-population`);
+  const difficulty = new Map<string, number>();
+  const gain = new Map<string, number>();
+  for (const skillId of course.graph.skillIds) {
+    difficulty.set(skillId, -population.skillEase + population.skillDifficultySd * rng.normal());
+    gain.set(
+      skillId,
+      population.learningRate * Math.exp(population.learningRateLogSd * rng.normal()),
+    );
+  }
+  const itemDifficulty = new Map<string, number>();
+  for (const items of course.items.values()) {
+    for (const item of items)
+      itemDifficulty.set(item.id, population.itemDifficultySd * rng.normal());
+  }
+  const { graph } = course;
+  return {
+    kind: "logistic",
+    createLearner(learnerSeed) {
+      const traits = createRng(`${learnerSeed}/traits`);
+      const ability = population.abilitySd * traits.normal();
+      const learningRate = Math.exp(population.learnerRateLogSd * traits.normal());
+      const proficiency = new Map<string, number>();
+      for (const skillId of graph.skillIds)
+        proficiency.set(skillId, ability - (difficulty.get(skillId) as number));
+      const isLearned = (skillId: string): boolean =>
+        (proficiency.get(skillId) as number) >= LOGISTIC_LEARNED_AT;
+      return {
+        answer(item, answerRng) {
+          const skillId = item.skillIds[0] as string;
+          const eta = (proficiency.get(skillId) as number) - (itemDifficulty.get(item.id) ?? 0);
+          const isCorrect = answerRng.chance(sigmoid(eta));
+          const ready = graph.prerequisitesOf(skillId).every(isLearned);
+          const step =
+            (gain.get(skillId) as number) *
+            learningRate *
+            (ready ? 1 : PREREQUISITE_LEARNING_FACTOR);
+          proficiency.set(skillId, (proficiency.get(skillId) as number) + step);
+          return isCorrect;
+        },
+        isLearned,
+        postTest: (skillId) => sigmoid(proficiency.get(skillId) as number),
+      };
+    },
+  };
+}
+
+/** The order of practice for the fixed policy: N items per skill, skills in course order. */
+function fixedSchedule(course: SimulatedCourse, perSkill: number): PracticeItem[] {
+  const schedule: PracticeItem[] = [];
+  for (const skillId of course.graph.skillIds) {
+    const items = course.items.get(skillId) as readonly PracticeItem[];
+    for (let k = 0; k < perSkill; k++) schedule.push(items[k % items.length] as PracticeItem);
+  }
+  return schedule;
+}
+
+type Settings = Required<SimulationOptions>;
+
+/** Fits the engine (BKT per skill by EM, the logistic predictor) on a pilot class's logs. */
+function fitOnPilot(
+  course: SimulatedCourse,
+  generator: Generator,
+  settings: Settings,
+): KnowledgeModel {
+  const builder = createResponseLogBuilder(course.graph.skillIds);
+  const schedule = fixedSchedule(course, settings.pilotItemsPerSkill);
+  for (let l = 0; l < settings.pilotLearners; l++) {
+    const seed = `${settings.seed}/pilot/${l}`;
+    const learner = generator.createLearner(seed);
+    const rng = createRng(`${seed}/answers`);
+    for (const item of schedule) {
+      builder.add({
+        learnerId: `p${l}`,
+        itemId: item.id,
+        skillIds: item.skillIds,
+        isCorrect: learner.answer(item, rng),
+      });
+    }
+  }
+  const log = builder.build();
+  const bkt = fitBkt(log, undefined, { seed: settings.seed });
+  const params: Record<string, BktParams> = {};
+  for (const [skillId, fit] of bkt.skills) params[skillId] = fit.params;
+  return createKnowledgeModel({
+    bkt: params,
+    defaultBkt: bkt.pooled.params,
+    logistic: fitLogistic(log),
+    masteryRule: settings.masteryRule,
+  });
+}
+
+/** What a session left behind: the skills the policy finished with, and how many got stuck. */
+interface Session {
+  readonly finished: ReadonlySet<string>;
+  readonly stuck: number;
+}
+
+function playAdaptive(
+  course: SimulatedCourse,
+  model: KnowledgeModel,
+  settings: Settings,
+  seed: string,
+  give: (item: PracticeItem) => boolean,
+): Session {
+  const state = createLearnerState();
+  const stuck = new Set<string>();
+  const cap = settings.maxItemsPerSkill * course.graph.skillIds.length;
+  for (let turn = 0; turn < cap; turn++) {
+    const target = chooseNextTarget({ graph: course.graph, learner: state, model, now: 0 });
+    if (target.kind === "done") break;
+    // A stuck skill is referred to the teacher; the simulated learner keeps practising it.
+    if (target.isStuck) stuck.add(target.skillId);
+    const items = course.items.get(target.skillId) as readonly PracticeItem[];
+    const candidates = items.map((item) => ({
+      id: item.id,
+      predicted: predictCorrect(state, model, item),
+    }));
+    const chosen = chooseItem(candidates, state.recentItems, `${seed}/${turn}`);
+    const item = items.find((i) => i.id === chosen.id) as PracticeItem;
+    recordResponse(state, model, { item, isCorrect: give(item), at: 0 });
+  }
+  const finished = new Set(course.graph.skillIds.filter((id) => state.skills[id]?.isMastered));
+  return { finished, stuck: stuck.size };
+}
+
+function runPolicy(
+  course: SimulatedCourse,
+  generator: Generator,
+  policy: SimulationPolicy,
+  model: KnowledgeModel,
+  settings: Settings,
+): SimulationRun {
+  const skillIds = course.graph.skillIds;
+  const pairs = settings.learners * skillIds.length;
+  const schedule = fixedSchedule(course, settings.fixedItemsPerSkill);
+  let items = 0;
+  let overPractice = 0;
+  let finishedCount = 0;
+  let finishedUnlearned = 0;
+  let postTest = 0;
+  let learned = 0;
+  let stuck = 0;
+  let toMastery = 0;
+  let toMasteryCount = 0;
+  const curves: number[][] = [];
+  for (let l = 0; l < settings.learners; l++) {
+    // The same learners, with the same luck, face every policy (common random numbers).
+    const seed = `${settings.seed}/learner/${l}`;
+    const learner = generator.createLearner(seed);
+    const rng = createRng(`${seed}/answers`);
+    const choiceRng = createRng(`${seed}/${policy}`);
+    const practised = new Map<string, number>();
+    const unlearnedAtStart = new Set(skillIds.filter((id) => !learner.isLearned(id)));
+    const learnedAfter = new Map<string, number>();
+    const meanPostTest = (): number =>
+      skillIds.reduce((sum, id) => sum + learner.postTest(id), 0) / skillIds.length;
+    const curve = [meanPostTest()];
+    const give = (item: PracticeItem): boolean => {
+      const skillId = item.skillIds[0] as string;
+      if (learner.isLearned(skillId)) overPractice++;
+      const isCorrect = learner.answer(item, rng);
+      const count = (practised.get(skillId) ?? 0) + 1;
+      practised.set(skillId, count);
+      if (
+        unlearnedAtStart.has(skillId) &&
+        !learnedAfter.has(skillId) &&
+        learner.isLearned(skillId)
+      ) {
+        learnedAfter.set(skillId, count);
+      }
+      items++;
+      curve.push(meanPostTest());
+      return isCorrect;
+    };
+    let session: Session;
+    if (policy === "adaptive") {
+      session = playAdaptive(course, model, settings, seed, give);
+    } else if (policy === "oracle") {
+      for (const skillId of skillIds) {
+        const pool = course.items.get(skillId) as readonly PracticeItem[];
+        for (let k = 0; k < settings.maxItemsPerSkill && !learner.isLearned(skillId); k++) {
+          give(pool[k % pool.length] as PracticeItem);
+        }
+      }
+      // The oracle finishes exactly the skills that are learned; the rest hit the cap.
+      const finished = new Set(skillIds.filter((id) => learner.isLearned(id)));
+      session = { finished, stuck: skillIds.length - finished.size };
+    } else {
+      if (policy === "fixed") {
+        for (const item of schedule) give(item);
+      } else {
+        // Random practice with the fixed policy's budget, blind to prerequisites.
+        for (let k = 0; k < schedule.length; k++) {
+          const pool = course.items.get(
+            skillIds[choiceRng.int(skillIds.length)] as string,
+          ) as readonly PracticeItem[];
+          give(pool[choiceRng.int(pool.length)] as PracticeItem);
+        }
+      }
+      session = { finished: new Set(skillIds), stuck: 0 };
+    }
+    for (const id of session.finished) {
+      finishedCount++;
+      if (!learner.isLearned(id)) finishedUnlearned++;
+    }
+    stuck += session.stuck;
+    postTest += meanPostTest();
+    for (const id of skillIds) if (learner.isLearned(id)) learned++;
+    for (const count of learnedAfter.values()) {
+      toMastery += count;
+      toMasteryCount++;
+    }
+    curves.push(curve);
+  }
+  // Learners who finished early keep their final accuracy for every later k.
+  const length = Math.max(...curves.map((curve) => curve.length));
+  const accuracyCurve = Array.from(
+    { length },
+    (_, k) =>
+      curves.reduce((sum, curve) => sum + (curve[Math.min(k, curve.length - 1)] as number), 0) /
+      curves.length,
+  );
+  return {
+    policy,
+    generator: generator.kind,
+    itemsPerLearner: items / settings.learners,
+    postTestAccuracy: postTest / settings.learners,
+    underPracticeRate: finishedCount === 0 ? 0 : finishedUnlearned / finishedCount,
+    overPracticeItems: overPractice / settings.learners,
+    itemsToTrueMastery: toMasteryCount === 0 ? 0 : toMastery / toMasteryCount,
+    learnedRate: learned / pairs,
+    stuckRate: stuck / pairs,
+    accuracyCurve,
+  };
+}
+
+/** Items after which a policy's accuracy curve first reaches the fixed policy's final accuracy. */
+function compare(run: SimulationRun, fixed: SimulationRun): SimulationComparison {
+  const k = run.accuracyCurve.findIndex((accuracy) => accuracy >= fixed.postTestAccuracy - 1e-12);
+  return {
+    generator: fixed.generator,
+    policy: run.policy,
+    fixedItemsPerLearner: fixed.itemsPerLearner,
+    fixedPostTestAccuracy: fixed.postTestAccuracy,
+    itemsToMatch: k < 0 ? null : k,
+    itemSavings: k < 0 ? null : 1 - k / fixed.itemsPerLearner,
+  };
+}
+
+/**
+ * Simulates practice on a generated course under each policy and generative model. The adaptive
+ * policy is this engine end to end (next target, item choice, mastery), with parameters it fitted
+ * itself on a pilot class's logs, never the generator's true ones. Deterministic for a seed.
+ */
+export function simulate(
+  options: SimulationOptions,
+  policies: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle"],
+  generators: readonly GeneratorKind[] = ["bkt", "logistic"],
+): SimulationReport {
+  const settings: Settings = { ...DEFAULT_SIMULATION_OPTIONS, ...options };
+  for (const key of [
+    "learners",
+    "itemsPerSkill",
+    "fixedItemsPerSkill",
+    "pilotLearners",
+    "pilotItemsPerSkill",
+    "maxItemsPerSkill",
+  ] as const) {
+    const value = settings[key];
+    if (!(Number.isInteger(value) && value >= 1)) {
+      throw new ValidationError("bad_option", `${key} must be a positive integer, got ${value}`);
+    }
+  }
+  const course = generateCourse(settings.skills, settings.itemsPerSkill, settings.seed);
+  const runs: SimulationRun[] = [];
+  const comparisons: SimulationComparison[] = [];
+  for (const kind of generators) {
+    const generator =
+      kind === "bkt"
+        ? createBktGenerator(course, String(settings.seed))
+        : createLogisticGenerator(course, String(settings.seed));
+    const model = policies.includes("adaptive")
+      ? fitOnPilot(course, generator, settings)
+      : createKnowledgeModel();
+    const byPolicy = new Map(
+      policies.map((policy) => [policy, runPolicy(course, generator, policy, model, settings)]),
+    );
+    runs.push(...byPolicy.values());
+    const fixed = byPolicy.get("fixed");
+    if (fixed) {
+      for (const run of byPolicy.values())
+        if (run.policy !== "fixed") comparisons.push(compare(run, fixed));
+    }
+  }
+  return { runs, comparisons };
+}

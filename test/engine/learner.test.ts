@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import {
+  type BktParams,
+  bktUpdate,
+  createKnowledgeModel,
+  createLearnerState,
+  createResponseLogBuilder,
+  createRng,
+  fitLogistic,
+  type PracticeItem,
+  parseLearnerState,
+  predictCorrect,
+  recordResponse,
+  serializeLearnerState,
+  ValidationError,
+} from "../../src/engine/index.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 2, 2, 8, 0);
+const PARAMS: BktParams = { prior: 0.3, learn: 0.15, forget: 0, guess: 0.2, slip: 0.1 };
+const item = (id: string, skillIds: string[] = ["add"], difficulty?: number): PracticeItem =>
+  difficulty === undefined ? { id, skillIds } : { id, skillIds, difficulty };
+
+describe("learner state", () => {
+  const model = createKnowledgeModel({ bkt: { add: PARAMS }, masteryRule: "bkt" });
+
+  it("updates BKT from the prior as computed by hand", () => {
+    const state = createLearnerState();
+    const effect = recordResponse(state, model, { item: item("q1"), isCorrect: true, at: NOW });
+    expect(effect.predicted).toBeCloseTo(0.3 * 0.9 + 0.7 * 0.2, 12);
+    expect(state.skills.add?.pKnown).toBeCloseTo(bktUpdate(0.3, true, PARAMS), 12);
+    expect(effect.skills[0]).toMatchObject({
+      skillId: "add",
+      pKnownBefore: 0.3,
+      mastery: "unchanged",
+      isReview: false,
+    });
+  });
+
+  it("counts a hint before the first attempt as not knowing it yet", () => {
+    const state = createLearnerState();
+    recordResponse(state, model, { item: item("q1"), isCorrect: true, usedHint: true, at: NOW });
+    expect(state.skills.add?.pKnown).toBeCloseTo(bktUpdate(0.3, false, PARAMS), 12);
+    expect(state.evidence.skills.add).toMatchObject({ attempts: 1, correct: 0 });
+  });
+
+  it("announces mastery at the threshold and schedules a first review", () => {
+    const state = createLearnerState();
+    const changes = [1, 2, 3].map((k) =>
+      recordResponse(state, model, { item: item(`q${k}`), isCorrect: true, at: NOW + k }),
+    );
+    // 0.3 → 0.725 → 0.937 → 0.991: the third right answer crosses 0.95.
+    expect(changes.map((c) => c.skills[0]?.mastery)).toEqual(["unchanged", "unchanged", "gained"]);
+    const progress = state.skills.add;
+    expect(progress?.isMastered).toBe(true);
+    expect(progress?.masteredAt).toBe(NOW + 3);
+    expect(progress?.review?.dueAt).toBe(NOW + 3 + 3 * DAY);
+    // Practice after mastery is a (same-day) review: the schedule restarts from it.
+    const after = recordResponse(state, model, { item: item("q4"), isCorrect: true, at: NOW + 4 });
+    expect(after.skills[0]).toMatchObject({ mastery: "unchanged", isReview: true });
+    expect(state.skills.add?.review?.dueAt).toBe(NOW + 4 + 3 * DAY);
+  });
+
+  it("loses mastery when a due review fails, and says so", () => {
+    const state = createLearnerState();
+    for (let k = 0; k < 4; k++)
+      recordResponse(state, model, { item: item(`q${k}`), isCorrect: true, at: NOW });
+    const due = state.skills.add?.review?.dueAt as number;
+    const effect = recordResponse(state, model, {
+      item: item("q9"),
+      isCorrect: false,
+      at: due + 20 * DAY,
+    });
+    expect(effect.skills[0]).toMatchObject({ mastery: "lost", isReview: true });
+    expect(state.skills.add?.isMastered).toBe(false);
+    expect(state.skills.add?.review?.lapses).toBe(1);
+  });
+
+  it("keeps mastery through a passed review and pushes the next review out", () => {
+    const state = createLearnerState();
+    for (let k = 0; k < 4; k++)
+      recordResponse(state, model, { item: item(`q${k}`), isCorrect: true, at: NOW });
+    const due = state.skills.add?.review?.dueAt as number;
+    const effect = recordResponse(state, model, { item: item("q9"), isCorrect: true, at: due });
+    expect(effect.skills[0]).toMatchObject({ mastery: "unchanged", isReview: true });
+    expect((state.skills.add?.review?.dueAt as number) - due).toBeGreaterThan(7 * DAY);
+  });
+
+  it("uses per-skill mastery thresholds", () => {
+    const lenient = createKnowledgeModel({
+      bkt: { add: PARAMS },
+      thresholds: { add: 0.7 },
+      masteryRule: "bkt",
+    });
+    const state = createLearnerState();
+    const effect = recordResponse(state, lenient, { item: item("q1"), isCorrect: true, at: NOW });
+    expect(effect.skills[0]?.mastery).toBe("gained");
+    expect(() => createKnowledgeModel({ threshold: 1.2 })).toThrow("must be in (0, 1)");
+  });
+
+  it("shifts BKT predictions by authored difficulty when no logistic model is fitted", () => {
+    const state = createLearnerState();
+    const plain = predictCorrect(state, model, item("q"));
+    expect(predictCorrect(state, model, item("q", ["add"], 1))).toBeLessThan(plain);
+    expect(predictCorrect(state, model, item("q", ["add"], -1))).toBeGreaterThan(plain);
+  });
+
+  it("round-trips through compact JSON, keeping predictions", () => {
+    const rng = createRng(4);
+    const state = createLearnerState();
+    for (let k = 0; k < 60; k++) {
+      recordResponse(state, model, {
+        item: item(`q${k % 7}`, [k % 3 ? "add" : "sub"]),
+        isCorrect: rng.chance(0.8),
+        at: NOW + k * DAY,
+      });
+    }
+    const restored = parseLearnerState(serializeLearnerState(state));
+    expect(serializeLearnerState(restored)).toBe(serializeLearnerState(state));
+    expect(predictCorrect(restored, model, item("q2"))).toBeCloseTo(
+      predictCorrect(state, model, item("q2")),
+      5,
+    );
+    expect(restored.recentItems).toEqual(state.recentItems);
+  });
+
+  it("stays small: under 24 kB for a learner who practised every skill of a 100-skill course", () => {
+    const builder = createResponseLogBuilder();
+    const rng = createRng(2);
+    for (let l = 0; l < 60; l++) {
+      for (let k = 0; k < 150; k++) {
+        const s = rng.int(100);
+        builder.add({
+          learnerId: `l${l}`,
+          itemId: `s${s}.q${rng.int(10)}`,
+          skillIds: [`skill-${s}`],
+          isCorrect: rng.chance(0.7),
+        });
+      }
+    }
+    const full = createKnowledgeModel({ logistic: fitLogistic(builder.build()) });
+    const state = createLearnerState();
+    for (let k = 0; k < 3000; k++) {
+      const s = k % 100;
+      recordResponse(state, full, {
+        item: item(`s${s}.q${k % 10}`, [`skill-${s}`]),
+        isCorrect: rng.chance(0.85),
+        at: NOW + k * 60_000,
+      });
+    }
+    expect(Object.keys(state.skills)).toHaveLength(100);
+    expect(Object.keys(state.evidence.items).length).toBeLessThanOrEqual(150);
+    expect(serializeLearnerState(state).length).toBeLessThan(24_000);
+  });
+
+  it("rejects corrupt stored state with a clear error", () => {
+    expect(() => parseLearnerState("{nope")).toThrow("not JSON");
+    expect(() =>
+      parseLearnerState(
+        JSON.stringify({ v: 1, s: { add: { p: 2, m: 0 } }, e: { t: [], s: {}, i: {} }, ri: [] }),
+      ),
+    ).toThrow(ValidationError);
+  });
+});

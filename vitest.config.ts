@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // A slow, busy 2-core CI machine: generous timeouts, no timing assertions in tests.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
