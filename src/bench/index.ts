@@ -1,0 +1,3 @@
+export * from "./datasets.ts";
+export * from "./kt-bench.ts";
+export * from "./microbench.ts";

@@ -1,0 +1,318 @@
+#!/usr/bin/env node
+import { readFileSync, realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  KT_MODELS,
+  type KtDataset,
+  type KtModelName,
+  type KtScore,
+  parseAktLong,
+  parseGervetSplit,
+  parseItemSkillMap,
+  runKtBench,
+  runLogisticAblation,
+  runMicrobench,
+} from "./bench/index.ts";
+import {
+  type GeneratorKind,
+  type MasteryRule,
+  type SimulationComparison,
+  type SimulationPolicy,
+  type SimulationRun,
+  SocraError,
+  simulate,
+  ValidationError,
+} from "./engine/index.ts";
+
+const USAGE = `Usage: socra <command> [options]
+
+Commands:
+  kt bench      Fit knowledge-tracing models on logs and score next-response prediction
+                  --train FILE --test FILE [--skills FILE]   Gervet et al. split (tab-separated)
+                  --akt FILE                                 AKT long format, 5 student folds
+                  [--model bkt|bkt-forget|best-lr|lr|all] [--ablation] [--json]
+  kt microbench Time one response's online update and prediction [--json]
+  simulate      Synthetic learners under adaptive, fixed, random and oracle practice
+                  --skills N --learners N [--policy adaptive|fixed|random|oracle|all]
+                  [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic] [--json]
+  help          This text
+`;
+
+/** A mistake in how the command was called: usage is printed, exit code 2. */
+class UsageError extends SocraError {
+  constructor(message: string) {
+    super("usage", message);
+  }
+}
+
+const out = (text: string): void => {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+};
+
+function readText(path: string): { name: string; text: string } {
+  try {
+    return { name: path, text: readFileSync(path, "utf8") };
+  } catch (error) {
+    throw new ValidationError(
+      "unreadable_file",
+      `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${name} is required`);
+    return fallback;
+  }
+  const number = Number(value);
+  if (!(Number.isInteger(number) && number >= 1))
+    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  return number;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => (row[i] as string).length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) =>
+        i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number),
+      )
+      .join("  ");
+  return [line(header), ...rows.map(line)].join("\n");
+}
+
+function ktBench(args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    options: {
+      train: { type: "string" },
+      test: { type: "string" },
+      skills: { type: "string" },
+      akt: { type: "string" },
+      model: { type: "string", default: "all" },
+      ablation: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  let dataset: KtDataset;
+  if (values.akt !== undefined) {
+    if (values.train || values.test || values.skills)
+      throw new UsageError("--akt replaces --train, --test and --skills");
+    dataset = parseAktLong(readText(values.akt));
+  } else {
+    if (values.train === undefined || values.test === undefined)
+      throw new UsageError("--train and --test are required (or --akt)");
+    const itemSkills =
+      values.skills === undefined ? undefined : parseItemSkillMap(readText(values.skills));
+    dataset = parseGervetSplit(readText(values.train), readText(values.test), itemSkills);
+  }
+  const model = values.model;
+  if (model !== "all" && !(KT_MODELS as readonly string[]).includes(model)) {
+    throw new UsageError(`--model must be one of ${KT_MODELS.join(", ")} or all, got "${model}"`);
+  }
+  const scores = values.ablation
+    ? runLogisticAblation(dataset)
+    : runKtBench(dataset, model === "all" ? KT_MODELS : [model as KtModelName]);
+  if (values.json) {
+    out(JSON.stringify({ models: scores }));
+    return;
+  }
+  const format = (s: KtScore): string[] => [
+    s.model,
+    s.auc.toFixed(4),
+    s.rmse.toFixed(4),
+    s.accuracy.toFixed(4),
+    s.fitSeconds.toFixed(2),
+    s.predictSeconds.toFixed(2),
+    String(s.rows),
+  ];
+  const header = ["model", "AUC", "RMSE", "accuracy", "fit s", "predict s", "rows"];
+  out(table(header, scores.map(format)));
+  const folded = scores.filter((s) => s.folds !== undefined);
+  if (folded.length > 0) {
+    out(
+      `\nMeans over ${folded[0]?.folds?.length} folds (fit and predict seconds per fold). Per fold:`,
+    );
+    out(
+      table(
+        ["model / fold", ...header.slice(1)],
+        folded.flatMap((s) =>
+          (s.folds ?? []).map((f, i) => format({ ...f, model: `${s.model} ${i + 1}` })),
+        ),
+      ),
+    );
+  }
+}
+
+function ktMicrobench(args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    options: { json: { type: "boolean", default: false } },
+    strict: true,
+  });
+  const report = runMicrobench();
+  if (values.json) {
+    out(JSON.stringify(report));
+    return;
+  }
+  out(
+    table(
+      ["operation", "median µs"],
+      report.results.map((r) => [r.name, (r.medianNanoseconds / 1000).toFixed(3)]),
+    ),
+  );
+  out(
+    `\nLearner state after practising all ${report.skills} skills: ${report.learnerStateBytes} bytes of JSON`,
+  );
+}
+
+const POLICIES: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle"];
+const GENERATORS: readonly GeneratorKind[] = ["bkt", "logistic"];
+
+function runSimulate(args: string[]): void {
+  const { values } = parseArgs({
+    args,
+    options: {
+      skills: { type: "string" },
+      learners: { type: "string" },
+      policy: { type: "string", default: "all" },
+      seed: { type: "string", default: "1" },
+      seeds: { type: "string", default: "1" },
+      "fixed-items": { type: "string" },
+      mastery: { type: "string", default: "bkt+logistic" },
+      json: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const policy = values.policy;
+  if (policy !== "all" && !(POLICIES as readonly string[]).includes(policy)) {
+    throw new UsageError(`--policy must be one of ${POLICIES.join(", ")} or all, got "${policy}"`);
+  }
+  if (values.mastery !== "bkt" && values.mastery !== "bkt+logistic") {
+    throw new UsageError(`--mastery must be bkt or bkt+logistic, got "${values.mastery}"`);
+  }
+  const firstSeed = Number(values.seed);
+  if (!Number.isInteger(firstSeed))
+    throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  const seedCount = positiveInteger("seeds", values.seeds);
+  const policies = policy === "all" ? POLICIES : [policy as SimulationPolicy];
+  const runs: (Omit<SimulationRun, "accuracyCurve"> & { seed: number })[] = [];
+  const comparisons: (SimulationComparison & { seed: number })[] = [];
+  for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
+    const report = simulate(
+      {
+        skills: positiveInteger("skills", values.skills),
+        learners: positiveInteger("learners", values.learners),
+        seed,
+        fixedItemsPerSkill: positiveInteger("fixed-items", values["fixed-items"], 10),
+        masteryRule: values.mastery as MasteryRule,
+      },
+      // Savings are measured against the fixed policy, so it always runs.
+      [...new Set<SimulationPolicy>([...policies, "fixed"])],
+      GENERATORS,
+    );
+    for (const { accuracyCurve: _curve, ...run } of report.runs) {
+      if (policies.includes(run.policy)) runs.push({ seed, ...run });
+    }
+    for (const comparison of report.comparisons) comparisons.push({ seed, ...comparison });
+  }
+  if (values.json) {
+    out(JSON.stringify({ runs, comparisons }));
+    return;
+  }
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  out(
+    table(
+      [
+        "seed",
+        "generator",
+        "policy",
+        "items",
+        "post-test",
+        "under-practice",
+        "over-practice",
+        "to mastery",
+        "learned",
+        "stuck",
+      ],
+      runs.map((r) => [
+        String(r.seed),
+        r.generator,
+        r.policy,
+        r.itemsPerLearner.toFixed(1),
+        pct(r.postTestAccuracy),
+        pct(r.underPracticeRate),
+        r.overPracticeItems.toFixed(1),
+        r.itemsToTrueMastery.toFixed(1),
+        pct(r.learnedRate),
+        pct(r.stuckRate),
+      ]),
+    ),
+  );
+  out("\nItems per learner each policy needs to reach the fixed policy's post-test accuracy:");
+  out(
+    table(
+      [
+        "seed",
+        "generator",
+        "policy",
+        "fixed items",
+        "fixed post-test",
+        "items to match",
+        "savings",
+      ],
+      comparisons.map((c) => [
+        String(c.seed),
+        c.generator,
+        c.policy,
+        c.fixedItemsPerLearner.toFixed(0),
+        pct(c.fixedPostTestAccuracy),
+        c.itemsToMatch === null ? "never" : String(c.itemsToMatch),
+        c.itemSavings === null ? "-" : pct(c.itemSavings),
+      ]),
+    ),
+  );
+}
+
+/** Runs one command line; returns the process exit code. */
+export function main(argv: readonly string[]): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      out(USAGE);
+      return 0;
+    }
+    if (command === "kt" && rest[0] === "bench") ktBench(rest.slice(1));
+    else if (command === "kt" && rest[0] === "microbench") ktMicrobench(rest.slice(1));
+    else if (command === "simulate") runSimulate(rest);
+    else throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(" ")}"`);
+    return 0;
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof Error && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))
+    ) {
+      process.stderr.write(`socra: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof SocraError) {
+      process.stderr.write(`socra: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+// Run only as a program (npm bin links resolve to this file), never when imported by tests.
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+  process.exitCode = main(process.argv.slice(2));
+}
