@@ -34,7 +34,9 @@ export const DEFAULT_BKT_FIT_OPTIONS = {
 } as const satisfies Required<BktFitOptions>;
 
 export interface BktFit {
+  /** Parameters after the last M-step. */
   readonly params: BktParams;
+  /** Log-likelihood of the data under the parameters of the last E-step (EM never lowers it). */
   readonly logLikelihood: number;
   readonly iterations: number;
   readonly responses: number;
