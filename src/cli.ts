@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { runConsole } from "./adapters/console/index.ts";
 import {
   KT_MODELS,
   type KtDataset,
@@ -13,7 +14,15 @@ import {
   runKtBench,
   runLogisticAblation,
   runMicrobench,
+  runTurnBench,
 } from "./bench/index.ts";
+import { type Config, loadConfig, readEnvironment } from "./config.ts";
+import {
+  checkCourseFile,
+  courseJsonSchema,
+  formatProblems,
+  listCourseFiles,
+} from "./content/index.ts";
 import {
   type GeneratorKind,
   type MasteryRule,
@@ -24,10 +33,18 @@ import {
   simulate,
   ValidationError,
 } from "./engine/index.ts";
+import { type App, BUNDLED_COURSES_DIR, createApp } from "./main.ts";
 
-const USAGE = `Usage: socra <command> [options]
+const USAGE = `Usage: socra [command] [options]
 
 Commands:
+  chat          The tutor in this terminal (the default command): one message per line
+                  [--course ID|FILE] [--learner ID] [--store memory|redis] [--redis-url URL] [--json]
+  course list   The courses available
+  course validate FILE…   Check course files; every problem with file, line and column
+  course schema The JSON Schema of course files, for editor autocompletion
+  bench turns   Simulated learners through the real tutor: turns per second, latency
+                  --learners N --turns N [--store memory|redis] [--redis-url URL] [--json]
   kt bench      Fit knowledge-tracing models on logs and score next-response prediction
                   --train FILE --test FILE [--skills FILE]   Gervet et al. split (tab-separated)
                   --akt FILE                                 AKT long format, 5 student folds
@@ -282,15 +299,169 @@ function runSimulate(args: string[]): void {
   );
 }
 
-/** Runs one command line; returns the process exit code. */
-export function main(argv: readonly string[]): number {
+const STORE_OPTIONS = {
+  store: { type: "string" },
+  "redis-url": { type: "string" },
+} as const;
+
+/** Config from the environment (and .env), with command-line flags on top. */
+function configWith(
+  values: { store?: string | undefined; "redis-url"?: string | undefined },
+  extra: Record<string, string> = {},
+): Config {
+  const env = { ...readEnvironment(), ...extra };
+  if (values.store !== undefined) {
+    if (values.store !== "memory" && values.store !== "redis")
+      throw new UsageError(`--store must be memory or redis, got "${values.store}"`);
+    env.SOCRA_STORE = values.store;
+  }
+  if (values["redis-url"] !== undefined) env.REDIS_URL = values["redis-url"];
+  return loadConfig(env);
+}
+
+async function chat(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...STORE_OPTIONS,
+      course: { type: "string" },
+      learner: { type: "string", default: "local" },
+      json: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const course = values.course;
+  const isFile = course !== undefined && (/\.ya?ml$/i.test(course) || existsSync(course));
+  const config = configWith(
+    values,
+    course !== undefined && !isFile ? { SOCRA_DEFAULT_COURSE: course } : {},
+  );
+  const app = await createApp(config, isFile ? { courseFile: course } : {});
+  try {
+    if (course !== undefined && !isFile && !app.tutor.courses.some((c) => c.id === course)) {
+      throw new UsageError(
+        `Unknown course "${course}". Courses: ${app.tutor.courses.map((c) => c.id).join(", ")}`,
+      );
+    }
+    const isTerminal = process.stdout.isTTY === true;
+    await runConsole({
+      tutor: app.tutor,
+      input: process.stdin,
+      output: process.stdout,
+      learner: values.learner,
+      json: values.json,
+      color: isTerminal && !values.json && process.env.NO_COLOR === undefined,
+      prompt: process.stdin.isTTY === true,
+    });
+  } finally {
+    await app.close();
+  }
+}
+
+async function courseCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === "schema") {
+    out(JSON.stringify(courseJsonSchema(), null, 2));
+    return 0;
+  }
+  if (sub === "list") {
+    const config = loadConfig(readEnvironment());
+    const files = await listCourseFiles(config.coursesDir ?? BUNDLED_COURSES_DIR);
+    const rows: string[][] = [];
+    let failed = 0;
+    for (const file of files) {
+      const { course, problems } = await checkCourseFile(file);
+      if (course) rows.push([course.id, course.title, String(course.skills.length), file]);
+      else {
+        failed++;
+        rows.push(["(invalid)", `${problems.length} problem(s)`, "-", file]);
+      }
+    }
+    out(table(["id", "title", "skills", "file"], rows));
+    return failed > 0 ? 1 : 0;
+  }
+  if (sub === "validate") {
+    if (rest.length === 0) throw new UsageError("course validate needs at least one FILE");
+    let problems = 0;
+    for (const file of rest) {
+      const check = await checkCourseFile(file);
+      if (check.course)
+        out(`${file}: OK (${check.course.id}: ${check.course.skills.length} skills)`);
+      else {
+        problems += check.problems.length;
+        out(formatProblems(check.problems));
+      }
+    }
+    if (problems > 0) out(`\n${problems} problem(s).`);
+    return problems > 0 ? 1 : 0;
+  }
+  throw new UsageError(`Unknown course command "${sub ?? ""}": use list, validate or schema`);
+}
+
+async function benchTurns(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      ...STORE_OPTIONS,
+      learners: { type: "string" },
+      turns: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  const learners = positiveInteger("learners", values.learners);
+  const turns = positiveInteger("turns", values.turns);
+  // A prefix of its own, so the bench never touches real learners; quiet logs.
+  const config = configWith(values, {
+    REDIS_PREFIX: `socra-bench-${Date.now().toString(36)}`,
+    LOG_LEVEL: "warn",
+  });
+  const app: App = await createApp(config);
+  try {
+    const report = await runTurnBench({
+      tutor: app.tutor,
+      learners,
+      turns,
+      ...(app.redisStore ? { roundTrips: app.redisStore.roundTrips } : {}),
+    });
+    if (values.json) {
+      out(JSON.stringify({ store: config.store, ...report }));
+      return;
+    }
+    out(
+      table(
+        ["store", "learners", "turns", "turns/s", "p50 ms", "p99 ms", "Redis round trips/turn"],
+        [
+          [
+            config.store,
+            String(report.learners),
+            String(report.turns),
+            report.turnsPerSecond.toFixed(0),
+            report.p50Ms.toFixed(3),
+            report.p99Ms.toFixed(3),
+            report.redisRoundTripsPerTurn === null ? "-" : report.redisRoundTripsPerTurn.toFixed(2),
+          ],
+        ],
+      ),
+    );
+  } finally {
+    await app.close();
+  }
+}
+
+/** Runs one command line; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    if (command === "help" || command === "--help" || command === "-h") {
       out(USAGE);
       return 0;
     }
-    if (command === "kt" && rest[0] === "bench") ktBench(rest.slice(1));
+    if (command === undefined || command === "chat" || command.startsWith("--"))
+      await chat(command === "chat" ? rest : [...argv]);
+    else if (command === "course") return await courseCommand(rest);
+    else if (command === "bench" && rest[0] === "turns") await benchTurns(rest.slice(1));
+    else if (command === "kt" && rest[0] === "bench") ktBench(rest.slice(1));
     else if (command === "kt" && rest[0] === "microbench") ktMicrobench(rest.slice(1));
     else if (command === "simulate") runSimulate(rest);
     else throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(" ")}"`);
@@ -314,5 +485,5 @@ export function main(argv: readonly string[]): number {
 // Run only as a program (npm bin links resolve to this file), never when imported by tests.
 const entry = process.argv[1];
 if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 }

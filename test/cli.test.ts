@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli.ts";
 import { gervetText } from "./bench/fixtures.ts";
 
-function capture(argv: string[]) {
+async function capture(argv: string[]) {
   const stdout: string[] = [];
   const stderr: string[] = [];
   vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
@@ -16,7 +16,7 @@ function capture(argv: string[]) {
     stderr.push(String(chunk));
     return true;
   });
-  const code = main(argv);
+  const code = await main(argv);
   vi.restoreAllMocks();
   return { code, stdout: stdout.join(""), stderr: stderr.join("") };
 }
@@ -24,27 +24,37 @@ function capture(argv: string[]) {
 describe("socra command line", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("prints usage for help and no command", () => {
-    expect(capture([]).stdout).toContain("Usage: socra <command>");
-    expect(capture(["help"]).code).toBe(0);
+  it("prints usage for help", async () => {
+    const help = await capture(["help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: socra [command]");
+    expect(help.stdout).toContain("chat ");
   });
 
-  it("exits 2 with a precise message on usage mistakes", () => {
-    const unknown = capture(["fly"]);
+  it("exits 2 with a precise message on usage mistakes", async () => {
+    const unknown = await capture(["fly"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "fly"');
-    expect(capture(["kt", "bench", "--train", "x"]).stderr).toContain(
+    expect((await capture(["kt", "bench", "--train", "x"])).stderr).toContain(
       "--train and --test are required",
     );
-    expect(capture(["simulate", "--skills", "3"]).stderr).toContain("--learners is required");
-    expect(capture(["simulate", "--skills", "0", "--learners", "5"]).stderr).toContain(
+    expect((await capture(["simulate", "--skills", "3"])).stderr).toContain(
+      "--learners is required",
+    );
+    expect((await capture(["simulate", "--skills", "0", "--learners", "5"])).stderr).toContain(
       "--skills must be a positive integer",
     );
-    expect(capture(["kt", "bench", "--bogus"]).code).toBe(2);
+    expect((await capture(["kt", "bench", "--bogus"])).code).toBe(2);
+    expect((await capture(["course", "frobnicate"])).stderr).toContain(
+      'Unknown course command "frobnicate"',
+    );
+    expect((await capture(["chat", "--store", "disk"])).stderr).toContain(
+      "--store must be memory or redis",
+    );
   });
 
-  it("exits 1 naming a file it cannot read", () => {
-    const result = capture([
+  it("exits 1 naming a file it cannot read", async () => {
+    const result = await capture([
       "kt",
       "bench",
       "--train",
@@ -56,11 +66,11 @@ describe("socra command line", () => {
     expect(result.stderr).toContain("Cannot read /nonexistent/train.csv: ENOENT");
   });
 
-  it("prints the bench as JSON with the documented fields", () => {
+  it("prints the bench as JSON with the documented fields", async () => {
     const dir = mkdtempSync(join(tmpdir(), "socra-cli-"));
     writeFileSync(join(dir, "train.csv"), gervetText(120, 1));
     writeFileSync(join(dir, "test.csv"), gervetText(40, 2, 5000));
-    const result = capture([
+    const result = await capture([
       "kt",
       "bench",
       "--train",
@@ -86,8 +96,8 @@ describe("socra command line", () => {
     expect(models[0].rows).toBe(40 * 16);
   });
 
-  it("prints simulation runs as JSON with the documented fields", () => {
-    const result = capture([
+  it("prints simulation runs as JSON with the documented fields", async () => {
+    const result = await capture([
       "simulate",
       "--skills",
       "3",
@@ -115,5 +125,37 @@ describe("socra command line", () => {
       expect(runs[0]).toHaveProperty(key);
     }
     expect(comparisons[0]).toMatchObject({ generator: "bkt", policy: "adaptive" });
+  });
+});
+
+describe("socra course", () => {
+  it("validates course files, listing every problem with its position, exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "socra-course-"));
+    const broken = join(dir, "broken.yaml");
+    writeFileSync(
+      broken,
+      "id: x\ntitle: X\ndescription: d\nskills:\n  - id: a\n    name: A\n    explanation: e\n    prerequisites: [ghost]\n",
+    );
+    const result = await capture(["course", "validate", broken]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `${broken}:8:21: skill "a" lists prerequisite "ghost", which is not a skill`,
+    );
+    expect(result.stdout).toContain(`${broken}:5:9: skill "a" has 0 item(s)`);
+    expect(result.stdout).toContain("2 problem(s).");
+  });
+
+  it("validates the bundled courses and lists them", async () => {
+    const validate = await capture(["course", "validate", "courses/fractions.yaml"]);
+    expect(validate.stdout).toContain("courses/fractions.yaml: OK (fractions:");
+    expect(validate.code).toBe(0);
+    const list = await capture(["course", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain("fractions");
+  });
+
+  it("prints the JSON Schema of course files", async () => {
+    const schema = await capture(["course", "schema"]);
+    expect(JSON.parse(schema.stdout)).toMatchObject({ title: "Socra course pack", type: "object" });
   });
 });

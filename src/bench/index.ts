@@ -1,3 +1,4 @@
 export * from "./datasets.ts";
 export * from "./kt-bench.ts";
 export * from "./microbench.ts";
+export * from "./turns.ts";

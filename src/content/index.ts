@@ -1,0 +1,7 @@
+export * from "./checking.ts";
+export * from "./course.ts";
+export * from "./leaks.ts";
+export * from "./loader.ts";
+export * from "./numbers.ts";
+export * from "./schema.ts";
+export * from "./templates.ts";

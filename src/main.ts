@@ -1,0 +1,106 @@
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import type { Config } from "./config.ts";
+import { type Course, loadCourseDirectory, loadCourseFile } from "./content/index.ts";
+import { SocraError } from "./engine/index.ts";
+import { createLogger } from "./logging.ts";
+import { createMemoryStore, createRedisStore, type RedisTutorStore } from "./store/index.ts";
+import {
+  type Clock,
+  createTutor,
+  type Logger,
+  systemClock,
+  type Tutor,
+  type TutorStore,
+} from "./tutor/index.ts";
+
+/** The courses that ship with Socra (courses/ next to src/ and dist/). */
+export const BUNDLED_COURSES_DIR = fileURLToPath(new URL("../courses/", import.meta.url));
+
+/** A running Socra: the tutor and what it holds open. */
+export interface App {
+  readonly tutor: Tutor;
+  readonly store: TutorStore;
+  readonly logger: Logger;
+  /** The Redis store's round-trip counter, when Redis is the store. */
+  readonly redisStore?: RedisTutorStore;
+  close(): Promise<void>;
+}
+
+export interface AppOverrides {
+  /** A course file to load besides the course directory; it becomes the default course. */
+  readonly courseFile?: string;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * The composition root: the only place that builds clients. Loads the courses, connects the
+ * store, and wires the tutor.
+ */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  let courses: Course[] = await loadCourseDirectory(config.coursesDir ?? BUNDLED_COURSES_DIR);
+  let defaultCourseId = config.defaultCourse;
+  if (overrides.courseFile) {
+    const extra = await loadCourseFile(overrides.courseFile);
+    courses = [extra, ...courses.filter((course) => course.id !== extra.id)];
+    defaultCourseId = extra.id;
+  }
+  const storeOptions = { sessionTtlMs: config.sessionTtlMs, lockTtlMs: config.turnLockMs };
+  let client: Redis | undefined;
+  let redisStore: RedisTutorStore | undefined;
+  let store: TutorStore;
+  if (config.store === "redis") {
+    client = new Redis(config.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 3,
+      enableOfflineQueue: false,
+    });
+    client.on("error", (error: Error) => logger.warn({ err: error }, "redis connection error"));
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      throw new SocraError(
+        "redis_unavailable",
+        `Cannot connect to Redis at ${redactUrl(config.redisUrl)}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    redisStore = createRedisStore(client, { ...storeOptions, prefix: config.redisPrefix });
+    store = redisStore;
+  } else {
+    store = createMemoryStore(storeOptions);
+  }
+  const tutor = createTutor({
+    store,
+    courses,
+    clock: overrides.clock ?? systemClock,
+    logger,
+    defaultCourseId,
+  });
+  return {
+    tutor,
+    store,
+    logger,
+    ...(redisStore ? { redisStore } : {}),
+    async close() {
+      await store.close();
+      if (client) await client.quit().catch(() => client?.disconnect());
+    },
+  };
+}
+
+/** A Redis URL without its password, for messages. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}

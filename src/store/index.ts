@@ -1,0 +1,3 @@
+export * from "./memory.ts";
+export * from "./options.ts";
+export * from "./redis.ts";

@@ -1,0 +1,184 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type {
+  BeginTurnOptions,
+  LearnerKey,
+  Turn,
+  TurnChanges,
+  TutorStore,
+} from "../tutor/index.ts";
+import { DEFAULT_STORE_OPTIONS, StoreError, type StoreOptions } from "./options.ts";
+
+export interface RedisStoreOptions extends StoreOptions {
+  /** Key prefix, so several deployments (or test runs) can share one Redis. */
+  readonly prefix?: string;
+}
+
+/** A Redis store that also counts its round trips, for the turn benchmark. */
+export interface RedisTutorStore extends TutorStore {
+  roundTrips(): number;
+}
+
+// begin: KEYS lock, model, session, event · ARGV token, lockTtlMs, hasEvent
+// Returns {"duplicate"}, {"busy"} or {"ok", model|nil, session|nil}.
+const BEGIN = `
+if ARGV[3] == "1" and redis.call("EXISTS", KEYS[4]) == 1 then return {"duplicate"} end
+if not redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return {"busy"} end
+return {"ok", redis.call("GET", KEYS[2]), redis.call("GET", KEYS[3])}
+`;
+
+// commit: KEYS lock, model, session, attempts, event
+// ARGV token, model|"", session|"", sessionTtlMs, endSession, eventTtlMs|"", attemptsKept, attempts…
+// Writes only while the caller still holds the lock, so a turn that outlived it changes nothing.
+const COMMIT = `
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= "" then redis.call("SET", KEYS[2], ARGV[2]) end
+if ARGV[3] ~= "" then redis.call("SET", KEYS[3], ARGV[3], "PX", ARGV[4])
+elseif ARGV[5] == "1" then redis.call("DEL", KEYS[3])
+else redis.call("PEXPIRE", KEYS[3], ARGV[4]) end
+for i = 8, #ARGV do redis.call("LPUSH", KEYS[4], ARGV[i]) end
+if #ARGV >= 8 then redis.call("LTRIM", KEYS[4], 0, tonumber(ARGV[7]) - 1) end
+if ARGV[6] ~= "" then redis.call("SET", KEYS[5], "1", "PX", ARGV[6]) end
+redis.call("DEL", KEYS[1])
+return 1
+`;
+
+const RELEASE = `
+if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) end
+return 0
+`;
+
+const sha1 = (text: string): string => createHash("sha1").update(text).digest("hex");
+const SCRIPTS = { begin: BEGIN, commit: COMMIT, release: RELEASE } as const;
+
+/**
+ * Learners in Redis. All keys of a learner share a hash tag, {tenant:learner}, so they live in
+ * one Cluster slot and one script can touch them all. A turn costs two round trips: a script
+ * that takes the learner's lock and reads model and session, and one that checks the lock is
+ * still ours, writes everything, trims the attempt log, marks the event processed and unlocks.
+ * Sessions expire after inactivity; the model does not.
+ */
+export function createRedisStore(client: Redis, options: RedisStoreOptions = {}): RedisTutorStore {
+  const settings = { ...DEFAULT_STORE_OPTIONS, ...options };
+  const prefix = options.prefix ?? "socra";
+  let roundTrips = 0;
+  let isClosed = false;
+
+  const keysOf = (key: LearnerKey) => {
+    // Braces or colons in ids must not break the hash tag or the key layout.
+    const tag = `{${encodeURIComponent(key.tenant)}:${encodeURIComponent(key.learner)}}`;
+    const base = `${prefix}:${tag}`;
+    return {
+      lock: `${base}:lock`,
+      model: `${base}:model`,
+      session: `${base}:session`,
+      attempts: `${base}:attempts`,
+      event: (id: string | undefined) =>
+        `${base}:event:${id === undefined ? "-" : encodeURIComponent(id)}`,
+    };
+  };
+
+  async function run(
+    script: keyof typeof SCRIPTS,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    const source = SCRIPTS[script];
+    roundTrips++;
+    try {
+      return await client.evalsha(sha1(source), keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("NOSCRIPT")) {
+        throw new StoreError("unavailable", `Redis ${script} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      roundTrips++;
+      return client.eval(source, keys.length, ...keys, ...args);
+    }
+  }
+
+  async function beginTurn(
+    key: LearnerKey,
+    turnOptions: BeginTurnOptions = {},
+  ): Promise<Turn | "duplicate"> {
+    if (isClosed) throw new StoreError("unavailable", "The store is closed");
+    const keys = keysOf(key);
+    const { eventId } = turnOptions;
+    const token = randomUUID();
+    const deadline = performance.now() + settings.waitMs;
+    let backoffMs = 5;
+    for (;;) {
+      const reply = (await run(
+        "begin",
+        [keys.lock, keys.model, keys.session, keys.event(eventId)],
+        [token, settings.lockTtlMs, eventId === undefined ? "0" : "1"],
+      )) as [string, string | null, string | null];
+      if (reply[0] === "duplicate") return "duplicate";
+      if (reply[0] === "ok") {
+        const [, model, session] = reply;
+        return openTurn(keys, token, eventId, {
+          ...(model === null ? {} : { model }),
+          ...(session === null ? {} : { session }),
+        });
+      }
+      if (performance.now() + backoffMs > deadline) {
+        throw new StoreError("learner_busy", "The learner's previous turn is still running");
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs * (0.5 + Math.random())));
+      backoffMs = Math.min(backoffMs * 2, 100);
+    }
+  }
+
+  function openTurn(
+    keys: ReturnType<typeof keysOf>,
+    token: string,
+    eventId: string | undefined,
+    data: Turn["data"],
+  ): Turn {
+    let isOpen = true;
+    return {
+      data,
+      async commit(changes: TurnChanges) {
+        if (!isOpen) throw new StoreError("lock_lost", "This turn has already ended");
+        isOpen = false;
+        const done = await run(
+          "commit",
+          [keys.lock, keys.model, keys.session, keys.attempts, keys.event(eventId)],
+          [
+            token,
+            changes.model ?? "",
+            changes.session ?? "",
+            settings.sessionTtlMs,
+            changes.session === null ? "1" : "0",
+            eventId === undefined ? "" : settings.eventTtlMs,
+            settings.attemptsKept,
+            ...(changes.attempts ?? []),
+          ],
+        );
+        if (done !== 1)
+          throw new StoreError(
+            "lock_lost",
+            "The turn outlived its hold on the learner; nothing was saved",
+          );
+      },
+      async release() {
+        if (!isOpen) return;
+        isOpen = false;
+        await run("release", [keys.lock], [token]);
+      },
+    };
+  }
+
+  return {
+    beginTurn,
+    async readAttempts(key, limit) {
+      roundTrips++;
+      return client.lrange(keysOf(key).attempts, 0, limit - 1);
+    },
+    async close() {
+      isClosed = true;
+    },
+    roundTrips: () => roundTrips,
+  };
+}

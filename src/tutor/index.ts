@@ -1,0 +1,4 @@
+export * from "./intents.ts";
+export * from "./messages.ts";
+export * from "./ports.ts";
+export * from "./tutor.ts";

@@ -1,0 +1,108 @@
+/** What reaches the tutor from any platform, normalized by its adapter. */
+export interface Inbound {
+  readonly tenant: string;
+  /** "console", "slack", "discord". */
+  readonly platform: string;
+  readonly learner: string;
+  /** A platform event id, so a redelivered event is processed once. */
+  readonly eventId?: string;
+  /** Free text typed by the learner (may be a command like "/hint" or an answer). */
+  readonly text?: string;
+  /** A slash command, already split by the platform: name without slash, and the rest. */
+  readonly command?: { readonly name: string; readonly args: string };
+  /** A button press on a question. */
+  readonly action?: {
+    readonly id: "answer" | "hint" | "explain" | "skip" | "next";
+    readonly itemId?: string;
+    readonly value?: string;
+  };
+}
+
+export type ReplyKind =
+  | "question"
+  | "feedback"
+  | "hint"
+  | "explanation"
+  | "progress"
+  | "info"
+  | "error";
+
+/** A choice as shown: what to type (a, b, …) and its text. */
+export interface ChoiceView {
+  readonly label: string;
+  readonly text: string;
+}
+
+export interface SkillView {
+  readonly id: string;
+  readonly name: string;
+  /** Estimated probability the skill is known, in [0, 1]. */
+  readonly mastery: number;
+  readonly isMastered: boolean;
+  readonly isStarted: boolean;
+  readonly isStuck: boolean;
+}
+
+interface BaseReply {
+  readonly kind: ReplyKind;
+  /** Markdown (bold, code, code blocks, lists): every adapter can show it as is. */
+  readonly text: string;
+}
+
+export interface QuestionReply extends BaseReply {
+  readonly kind: "question";
+  readonly courseId: string;
+  readonly skillId: string;
+  readonly skillName: string;
+  readonly itemId: string;
+  readonly itemType: "choice" | "numeric" | "expression" | "text" | "free";
+  readonly choices?: readonly ChoiceView[];
+  /** Why this skill now: assignment, assignment-prerequisite, review, frontier, focus. */
+  readonly reason: string;
+}
+
+export interface FeedbackReply extends BaseReply {
+  readonly kind: "feedback";
+  readonly itemId: string;
+  readonly correct: boolean;
+  readonly misconceptionId?: string;
+  /** Skills whose mastery this answer gained. */
+  readonly mastered?: readonly string[];
+}
+
+export interface HintReply extends BaseReply {
+  readonly kind: "hint";
+  readonly itemId: string;
+  readonly rung: number;
+  readonly of: number;
+}
+
+export interface ExplanationReply extends BaseReply {
+  readonly kind: "explanation";
+  readonly skillId: string;
+}
+
+export interface ProgressReply extends BaseReply {
+  readonly kind: "progress";
+  readonly courseId: string;
+  /** Skill id to estimated mastery in [0, 1]. */
+  readonly mastery: Readonly<Record<string, number>>;
+  readonly skills: readonly SkillView[];
+  /** Share of first attempts that were right (null before any). */
+  readonly accuracy: number | null;
+  readonly itemsDone: number;
+  readonly streak: number;
+  readonly bestStreak: number;
+}
+
+export interface InfoReply extends BaseReply {
+  readonly kind: "info" | "error";
+}
+
+export type Reply =
+  | QuestionReply
+  | FeedbackReply
+  | HintReply
+  | ExplanationReply
+  | ProgressReply
+  | InfoReply;

@@ -1,0 +1,143 @@
+import { z } from "zod";
+import {
+  createLearnerState,
+  type LearnerState,
+  parseLearnerState,
+  serializeLearnerState,
+  ValidationError,
+} from "../engine/index.ts";
+
+/** What Socra keeps about a learner besides the engine's model: streaks, counts, their course. */
+export interface Profile {
+  courseId?: string;
+  /** First attempts right in a row (without hints). */
+  streak: number;
+  bestStreak: number;
+  /** Items finished per course. */
+  itemsDone: Record<string, number>;
+  firstSeenAt: number;
+  lastActiveAt: number;
+}
+
+/** The learner's durable record: never expires. */
+export interface LearnerRecord {
+  readonly profile: Profile;
+  readonly state: LearnerState;
+}
+
+/** The question in front of the learner. */
+export interface OpenItem {
+  readonly itemId: string;
+  readonly skillId: string;
+  readonly reason: string;
+  readonly shownAt: number;
+  /** Readable answers given so far. */
+  attempts: number;
+  hintsShown: number;
+  /** A hint before the first attempt: that attempt counts as "not yet". */
+  hintBeforeAttempt: boolean;
+  /** Free-text items without an LLM: the model answer is shown, waiting for a self-rating. */
+  isAwaitingRating: boolean;
+}
+
+/** The conversation in progress: expires after inactivity. */
+export interface Session {
+  courseId: string;
+  /** A skill the learner asked to practise with /practice. */
+  focusSkillId?: string;
+  /** For a focus skill already mastered: items left in the practice round. */
+  focusRemaining?: number;
+  turn: number;
+  current?: OpenItem | undefined;
+}
+
+const profileSchema = z.object({
+  courseId: z.string().optional(),
+  streak: z.int().min(0),
+  bestStreak: z.int().min(0),
+  itemsDone: z.record(z.string(), z.int().min(0)),
+  firstSeenAt: z.number(),
+  lastActiveAt: z.number(),
+});
+
+const recordSchema = z.object({ v: z.literal(1), profile: profileSchema, state: z.string() });
+
+const sessionSchema = z.object({
+  v: z.literal(1),
+  courseId: z.string(),
+  focusSkillId: z.string().optional(),
+  focusRemaining: z.int().min(0).optional(),
+  turn: z.int().min(0),
+  current: z
+    .object({
+      itemId: z.string(),
+      skillId: z.string(),
+      reason: z.string(),
+      shownAt: z.number(),
+      attempts: z.int().min(0),
+      hintsShown: z.int().min(0),
+      hintBeforeAttempt: z.boolean(),
+      isAwaitingRating: z.boolean(),
+    })
+    .optional(),
+});
+
+export function newLearnerRecord(now: number): LearnerRecord {
+  return {
+    profile: { streak: 0, bestStreak: 0, itemsDone: {}, firstSeenAt: now, lastActiveAt: now },
+    state: createLearnerState(),
+  };
+}
+
+function parseJson<T>(json: string, schema: z.ZodType<T>, what: string): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new ValidationError(`bad_${what}`, `Stored ${what} is not JSON`, { cause: error });
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success)
+    throw new ValidationError(
+      `bad_${what}`,
+      `Stored ${what} is invalid: ${z.prettifyError(parsed.error)}`,
+    );
+  return parsed.data;
+}
+
+export function parseLearnerRecord(json: string): LearnerRecord {
+  const data = parseJson(json, recordSchema, "learner");
+  const { courseId, ...profile } = data.profile;
+  return {
+    profile: courseId === undefined ? profile : { ...profile, courseId },
+    state: parseLearnerState(data.state),
+  };
+}
+
+export function serializeLearnerRecord(record: LearnerRecord): string {
+  return JSON.stringify({
+    v: 1,
+    profile: record.profile,
+    state: serializeLearnerState(record.state),
+  });
+}
+
+export function parseSession(json: string): Session {
+  const {
+    v: _version,
+    focusSkillId,
+    focusRemaining,
+    current,
+    ...rest
+  } = parseJson(json, sessionSchema, "session");
+  return {
+    ...rest,
+    ...(focusSkillId === undefined ? {} : { focusSkillId }),
+    ...(focusRemaining === undefined ? {} : { focusRemaining }),
+    ...(current === undefined ? {} : { current }),
+  };
+}
+
+export function serializeSession(session: Session): string {
+  return JSON.stringify({ v: 1, ...session });
+}
