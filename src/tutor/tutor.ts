@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   type CheckableItem,
   type Course,
@@ -118,14 +119,13 @@ export function createTutor(deps: TutorDeps): Tutor {
   const runtimes = new Map(deps.courses.map((course) => [course.id, compileRuntime(course)]));
   const defaultRuntime =
     runtimes.get(deps.defaultCourseId ?? "") ?? (runtimes.values().next().value as CourseRuntime);
-  let turnCounter = 0;
 
   async function handle(inbound: Inbound): Promise<Reply[]> {
     const key = { tenant: inbound.tenant, learner: inbound.learner };
     const log = deps.logger.child({
       platform: inbound.platform,
       tenant: inbound.tenant,
-      turnId: `${Date.now().toString(36)}-${++turnCounter}`,
+      turnId: randomUUID(),
     });
     let turn: Awaited<ReturnType<TutorStore["beginTurn"]>>;
     try {
