@@ -172,23 +172,13 @@ export function createTutor(deps: TutorDeps): Tutor {
     log: Logger,
   ): TurnContext {
     const now = deps.clock.now();
-    let record: LearnerRecord | undefined;
-    if (model !== undefined) {
-      try {
-        record = parseLearnerRecord(model);
-      } catch (error) {
-        // A corrupt record would block the learner for good: start over, loudly in the log.
-        log.error({ err: error }, "stored learner record unreadable; starting a new one");
-      }
-    }
-    let stored: Session | undefined;
-    if (session !== undefined) {
-      try {
-        stored = parseSession(session);
-      } catch (error) {
-        log.warn({ err: error }, "stored session unreadable; starting a new one");
-      }
-    }
+    // A corrupt record would block the learner for good: start over, loudly in the log.
+    const record = readStored(model, parseLearnerRecord, (err) =>
+      log.error({ err }, "stored learner record unreadable; starting a new one"),
+    );
+    const stored = readStored(session, parseSession, (err) =>
+      log.warn({ err }, "stored session unreadable; starting a new one"),
+    );
     const isNewLearner = record === undefined;
     const learner = record ?? newLearnerRecord(now);
     const runtime =
@@ -812,6 +802,21 @@ export function createTutor(deps: TutorDeps): Tutor {
   }
 
   return { handle, courses: deps.courses };
+}
+
+/** Parses stored JSON; on failure reports the error and returns undefined. */
+function readStored<T>(
+  json: string | undefined,
+  parse: (json: string) => T,
+  onError: (error: unknown) => void,
+): T | undefined {
+  if (json === undefined) return undefined;
+  try {
+    return parse(json);
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
 }
 
 /** The engine's view of an item: a template's instances share the template's id and statistics. */

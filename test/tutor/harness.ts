@@ -115,3 +115,16 @@ export function wrongAnswer(course: Course, question: QuestionReply): string {
       return "999";
   }
 }
+
+/** Skips questions until one satisfies `isWanted` (at most 12 skips); returns it. */
+export async function skipUntil(
+  harness: TutorHarness,
+  first: Reply[],
+  isWanted: (question: QuestionReply) => boolean,
+): Promise<QuestionReply> {
+  let question = questionIn(first) as QuestionReply;
+  for (let k = 0; k < 12 && !isWanted(question); k++)
+    question = questionIn(await harness.say("/skip")) as QuestionReply;
+  if (!isWanted(question)) throw new Error("the wanted question never came");
+  return question;
+}

@@ -6,7 +6,14 @@ import type {
   QuestionReply,
 } from "../../src/tutor/index.ts";
 import { parseSession, serializeSession } from "../../src/tutor/records.ts";
-import { createHarness, questionIn, recordingLogger, rightAnswer, wrongAnswer } from "./harness.ts";
+import {
+  createHarness,
+  questionIn,
+  recordingLogger,
+  rightAnswer,
+  skipUntil,
+  wrongAnswer,
+} from "./harness.ts";
 
 describe("the tutor, turn by turn", () => {
   it("greets a new learner and asks a first question from the first skill", async () => {
@@ -25,10 +32,8 @@ describe("the tutor, turn by turn", () => {
 
   it("runs a lesson: a known wrong answer, a hint, then the right answer and the next question", async () => {
     const h = await createHarness();
-    let question = questionIn(await h.say("start")) as QuestionReply;
     // Move to the numeric item with authored feedback for a known wrong answer.
-    for (let k = 0; k < 12 && question.itemId !== "half-of-8"; k++)
-      question = questionIn(await h.say("/skip")) as QuestionReply;
+    const question = await skipUntil(h, await h.say("start"), (q) => q.itemId === "half-of-8");
     expect(question.itemId).toBe("half-of-8");
 
     const wrong = await h.say("16");
@@ -66,9 +71,7 @@ describe("the tutor, turn by turn", () => {
 
   it("counts a hint before the first attempt as not yet, and keeps the bottom-out rung for after an attempt", async () => {
     const h = await createHarness();
-    let question = questionIn(await h.say("start")) as QuestionReply;
-    for (let k = 0; k < 12 && question.itemId !== "half-of-10"; k++)
-      question = questionIn(await h.say("/skip")) as QuestionReply;
+    const question = await skipUntil(h, await h.say("start"), (q) => q.itemId === "half-of-10");
     const before = (await h.stored()).record?.state.evidence.skills["mini/halves"] ?? {
       attempts: 0,
       correct: 0,
@@ -100,9 +103,7 @@ describe("the tutor, turn by turn", () => {
   it("reads choice answers by number, letter or text", async () => {
     for (const answer of ["2", "b", "B)", "(b)", "1/2", " 1 / 2 "]) {
       const h = await createHarness();
-      let question = questionIn(await h.say("start")) as QuestionReply;
-      for (let k = 0; k < 12 && question.itemId !== "half-choice"; k++)
-        question = questionIn(await h.say("/skip")) as QuestionReply;
+      const question = await skipUntil(h, await h.say("start"), (q) => q.itemId === "half-choice");
       expect(question.choices?.map((c) => c.label)).toEqual(["a", "b", "c"]);
       expect((await h.say(answer))[0], answer).toMatchObject({ kind: "feedback", correct: true });
     }
@@ -110,9 +111,7 @@ describe("the tutor, turn by turn", () => {
 
   it("asks again, without counting an attempt, when an answer cannot be read", async () => {
     const h = await createHarness();
-    let question = questionIn(await h.say("start")) as QuestionReply;
-    for (let k = 0; k < 12 && question.itemType !== "numeric"; k++)
-      question = questionIn(await h.say("/skip")) as QuestionReply;
+    const question = await skipUntil(h, await h.say("start"), (q) => q.itemType === "numeric");
     const replies = await h.say("no clue, banana");
     expect(replies).toEqual([
       { kind: "info", text: expect.stringContaining("I was expecting a number") },
@@ -167,9 +166,7 @@ describe("the tutor, turn by turn", () => {
 
   it("self-rates free-text answers when no LLM is configured", async () => {
     const h = await createHarness();
-    let question = questionIn(await h.say("start")) as QuestionReply;
-    for (let k = 0; k < 12 && question.itemType !== "free"; k++)
-      question = questionIn(await h.say("/skip")) as QuestionReply;
+    const question = await skipUntil(h, await h.say("start"), (q) => q.itemType === "free");
     const shown = await h.say("Because 4 and 4 make 8.");
     expect(shown[0]?.text).toContain("Here's a model answer");
     expect((await h.say("maybe"))[0]?.text).toContain("reply **yes**, **partly** or **no**");
