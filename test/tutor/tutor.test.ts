@@ -71,7 +71,7 @@ describe("the tutor, turn by turn", () => {
 
   it("counts a hint before the first attempt as not yet, and keeps the bottom-out rung for after an attempt", async () => {
     const h = await createHarness();
-    const question = await skipUntil(h, await h.say("start"), (q) => q.itemId === "half-of-10");
+    await skipUntil(h, await h.say("start"), (q) => q.itemId === "half-of-10");
     const before = (await h.stored()).record?.state.evidence.skills["mini/halves"] ?? {
       attempts: 0,
       correct: 0,
@@ -111,7 +111,7 @@ describe("the tutor, turn by turn", () => {
 
   it("asks again, without counting an attempt, when an answer cannot be read", async () => {
     const h = await createHarness();
-    const question = await skipUntil(h, await h.say("start"), (q) => q.itemType === "numeric");
+    await skipUntil(h, await h.say("start"), (q) => q.itemType === "numeric");
     const replies = await h.say("no clue, banana");
     expect(replies).toEqual([
       { kind: "info", text: expect.stringContaining("I was expecting a number") },
