@@ -166,7 +166,7 @@ describe("the tutor, turn by turn", () => {
 
   it("self-rates free-text answers when no LLM is configured", async () => {
     const h = await createHarness();
-    const question = await skipUntil(h, await h.say("start"), (q) => q.itemType === "free");
+    await skipUntil(h, await h.say("start"), (q) => q.itemType === "free");
     const shown = await h.say("Because 4 and 4 make 8.");
     expect(shown[0]?.text).toContain("Here's a model answer");
     expect((await h.say("maybe"))[0]?.text).toContain("reply **yes**, **partly** or **no**");
