@@ -51,11 +51,6 @@ function interpolateIn(text: string, scope: Scope): string {
   );
 }
 
-/** Evaluates one template expression with exact arithmetic; errors name the expression. */
-export function evaluateExpression(expression: string, params: ParamValues): unknown {
-  return evaluateIn(expression, scopeOf(params));
-}
-
 /** Replaces every {{ expression }} in a text by its formatted value. */
 export function interpolate(text: string, params: ParamValues): string {
   return interpolateIn(text, scopeOf(params));
@@ -86,7 +81,8 @@ export function drawParams(
     const params = Object.fromEntries(
       pools.map(([name, pool]) => [name, pool[rng.int(pool.length)] as number | string]),
     );
-    if (template.constraints.every((constraint) => evaluateExpression(constraint, params) === true))
+    const scope = scopeOf(params);
+    if (template.constraints.every((constraint) => evaluateIn(constraint, scope) === true))
       return params;
   }
   return undefined;

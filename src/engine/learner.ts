@@ -264,7 +264,7 @@ function meetsMastery(
 }
 
 /** Records that an item was shown (answered or skipped), for the no-repeat rule. */
-export function noteShown(state: LearnerState, itemId: string): void {
+function noteShown(state: LearnerState, itemId: string): void {
   if (state.recentItems[0] === itemId) return;
   state.recentItems.unshift(itemId);
   if (state.recentItems.length > RECENT_ITEMS_KEPT) state.recentItems.length = RECENT_ITEMS_KEPT;

@@ -448,12 +448,7 @@ export function createTutor(deps: TutorDeps): Tutor {
   function isReadableAnswer(context: TurnContext, text: string): boolean {
     const current = openItem(context);
     if (!current || current.item.type === "free") return false;
-    return (
-      checkAnswer(
-        current.item,
-        text.replace(/^(is it|is the answer|it'?s|maybe)\s+/i, "").replace(/\?+$/, ""),
-      ).verdict !== "unreadable"
-    );
+    return checkAnswer(current.item, answerText(text)).verdict !== "unreadable";
   }
 
   async function answer(context: TurnContext, raw: string): Promise<void> {
@@ -464,9 +459,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       return;
     }
     const { open, item } = current;
-    const text = cleanText(raw)
-      .replace(/^(is it|is the answer|it'?s|maybe)\s+/i, "")
-      .replace(/\?+$/, "");
+    const text = answerText(raw);
     if (item.type === "free") return freeAnswer(context, open, item, text);
     const result = checkAnswer(item, text);
     if (result.verdict === "unreadable") {
@@ -802,6 +795,13 @@ export function createTutor(deps: TutorDeps): Tutor {
   }
 
   return { handle, courses: deps.courses };
+}
+
+/** The answer in a message: "is it 3/4?" and "maybe 3/4" answer 3/4. */
+function answerText(raw: string): string {
+  return cleanText(raw)
+    .replace(/^(is it|is the answer|it'?s|maybe)\s+/i, "")
+    .replace(/\?+$/, "");
 }
 
 /** Parses stored JSON; on failure reports the error and returns undefined. */

@@ -109,6 +109,13 @@ describe("the tutor, turn by turn", () => {
     }
   });
 
+  it('reads "is it 5?" as an answer, not as an open question', async () => {
+    const h = await createHarness();
+    await skipUntil(h, await h.say("start"), (q) => q.itemId === "half-of-10");
+    expect((await h.say("is it 5?"))[0]).toMatchObject({ kind: "feedback", correct: true });
+    expect((await h.say("why do we halve?"))[0]?.text).toContain("Good question");
+  });
+
   it("asks again, without counting an attempt, when an answer cannot be read", async () => {
     const h = await createHarness();
     await skipUntil(h, await h.say("start"), (q) => q.itemType === "numeric");
