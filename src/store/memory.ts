@@ -2,12 +2,15 @@ import type {
   BeginTurnOptions,
   Clock,
   LearnerKey,
+  SharedKey,
+  SharedStore,
   Turn,
   TurnChanges,
   TutorStore,
 } from "../tutor/index.ts";
 import { systemClock } from "../tutor/index.ts";
 import { DEFAULT_STORE_OPTIONS, StoreError, type StoreOptions } from "./options.ts";
+import { checkSharedInput, type SharedNumbers } from "./shared-input.ts";
 
 /** A turn's hold on a learner. */
 interface Hold {
@@ -26,6 +29,36 @@ interface LearnerEntry {
   holder?: Hold | undefined;
 }
 
+/** A cached value or a counter, and when it lapses. */
+interface Expiring<T> {
+  value: T;
+  readonly expiresAt: number;
+}
+
+/**
+ * A map whose entries lapse at `expiresAt` on the clock. Lapsed entries are dropped when read
+ * and, so that values nobody reads again do not pile up, in a sweep each time the map doubles.
+ */
+function createExpiringMap<T>(clock: Clock) {
+  const entries = new Map<string, Expiring<T>>();
+  let sweepAtSize = 64;
+  return {
+    get(id: string): Expiring<T> | undefined {
+      const entry = entries.get(id);
+      if (entry === undefined || entry.expiresAt > clock.now()) return entry;
+      entries.delete(id);
+      return undefined;
+    },
+    set(id: string, entry: Expiring<T>): void {
+      entries.set(id, entry);
+      if (entries.size < sweepAtSize) return;
+      const now = clock.now();
+      for (const [key, { expiresAt }] of entries) if (expiresAt <= now) entries.delete(key);
+      sweepAtSize = Math.max(64, entries.size * 2);
+    },
+  };
+}
+
 /** Resolves after `ms` or when `early` settles, whichever comes first; never keeps the process alive. */
 function pause(ms: number, early: Promise<void>): Promise<void> {
   return new Promise((resolve) => {
@@ -41,7 +74,9 @@ function pause(ms: number, early: Promise<void>): Promise<void> {
 /**
  * The embedded store: everything in this process's memory. A learner's turns wait for each
  * other; a turn that outlives `lockTtlMs` loses its hold (its commit then fails), as in Redis.
- * It passes the same contract tests as the Redis store.
+ * Besides learners it keeps each tenant's shared data: cached values and counters that lapse on
+ * the injected clock, and lists trimmed to their newest entries. It passes the same contract
+ * tests as the Redis store.
  */
 export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}): TutorStore {
   const settings = { ...DEFAULT_STORE_OPTIONS, ...options };
@@ -141,8 +176,54 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
     async readAttempts(key, limit) {
       return entryOf(key).attempts.slice(0, limit);
     },
+    ...createMemorySharedStore(clock, () => isClosed),
     async close() {
       isClosed = true;
+    },
+  };
+}
+
+/** A tenant's shared data in memory; `isClosed` is asked on every call, as `beginTurn` does. */
+function createMemorySharedStore(clock: Clock, isClosed: () => boolean): SharedStore {
+  const cached = createExpiringMap<string>(clock);
+  const counters = createExpiringMap<number>(clock);
+  const lists = new Map<string, string[]>();
+
+  const idOf = (key: SharedKey, numbers: SharedNumbers = {}): string => {
+    if (isClosed()) throw new StoreError("unavailable", "The store is closed");
+    checkSharedInput(key, numbers);
+    return JSON.stringify([key.tenant, key.name]);
+  };
+
+  return {
+    async getCached(key) {
+      return cached.get(idOf(key))?.value;
+    },
+    async setCached(key, value, ttlMs) {
+      cached.set(idOf(key, { ttlMs }), { value, expiresAt: clock.now() + ttlMs });
+    },
+    async addToCounter(key, amount, ttlMs) {
+      const id = idOf(key, { amount, ttlMs });
+      const counter = counters.get(id);
+      if (counter !== undefined) {
+        counter.value += amount; // a later add keeps the expiry set when the counter was created
+        return counter.value;
+      }
+      counters.set(id, { value: amount, expiresAt: clock.now() + ttlMs });
+      return amount;
+    },
+    async readCounter(key) {
+      return counters.get(idOf(key))?.value ?? 0;
+    },
+    async appendToList(key, value, max) {
+      const id = idOf(key, { max });
+      const list = lists.get(id) ?? [];
+      list.push(value);
+      if (list.length > max) list.splice(0, list.length - max);
+      lists.set(id, list);
+    },
+    async readList(key) {
+      return [...(lists.get(idOf(key)) ?? [])];
     },
   };
 }

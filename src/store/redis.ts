@@ -1,13 +1,15 @@
 import { createHash, randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type {
   BeginTurnOptions,
   LearnerKey,
+  SharedKey,
   Turn,
   TurnChanges,
   TutorStore,
 } from "../tutor/index.ts";
 import { DEFAULT_STORE_OPTIONS, StoreError, type StoreOptions } from "./options.ts";
+import { checkSharedInput, type SharedNumbers } from "./shared-input.ts";
 
 export interface RedisStoreOptions extends StoreOptions {
   /** Key prefix, so several deployments (or test runs) can share one Redis. */
@@ -57,6 +59,12 @@ const SCRIPTS = { begin: BEGIN, commit: COMMIT, release: RELEASE } as const;
  * that takes the learner's lock and reads model and session, and one that checks the lock is
  * still ours, writes everything, trims the attempt log, marks the event processed and unlocks.
  * Sessions expire after inactivity; the model does not.
+ *
+ * A tenant's shared data lives under `prefix:t:tenant:kind:name` (tenant and name URI-encoded,
+ * kind `cache`, `counter` or `list`), so one pattern finds all of a tenant's shared keys and the
+ * kinds never collide. Each shared call is one round trip: a single command, or a MULTI block
+ * sent in one write (a counter's first add sets its expiry with `PEXPIRE NX`, Redis 7; a list
+ * is trimmed to its newest entries as it grows). Cached values and counters expire; lists do not.
  */
 export function createRedisStore(client: Redis, options: RedisStoreOptions = {}): RedisTutorStore {
   const settings = { ...DEFAULT_STORE_OPTIONS, ...options };
@@ -96,6 +104,38 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
       roundTrips++;
       return client.eval(source, keys.length, ...keys, ...args);
     }
+  }
+
+  const sharedKeyOf = (
+    key: SharedKey,
+    kind: "cache" | "counter" | "list",
+    numbers: SharedNumbers = {},
+  ): string => {
+    if (isClosed) throw new StoreError("unavailable", "The store is closed");
+    checkSharedInput(key, numbers);
+    return `${prefix}:t:${encodeURIComponent(key.tenant)}:${kind}:${encodeURIComponent(key.name)}`;
+  };
+
+  /** Sends one request (a command, or a MULTI block in one write) and counts its round trip. */
+  async function once<T>(what: string, request: () => Promise<T>): Promise<T> {
+    roundTrips++;
+    try {
+      return await request();
+    } catch (error) {
+      throw new StoreError("unavailable", `Redis ${what} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Runs a MULTI block; the replies of its commands, or the first command's error. */
+  async function transaction(block: ChainableCommander): Promise<unknown[]> {
+    const replies = await block.exec();
+    if (replies === null) throw new Error("the transaction was aborted");
+    return replies.map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
   }
 
   async function beginTurn(
@@ -175,6 +215,36 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
     async readAttempts(key, limit) {
       roundTrips++;
       return client.lrange(keysOf(key).attempts, 0, limit - 1);
+    },
+    async getCached(key) {
+      const id = sharedKeyOf(key, "cache");
+      return (await once("getCached", () => client.get(id))) ?? undefined;
+    },
+    async setCached(key, value, ttlMs) {
+      const id = sharedKeyOf(key, "cache", { ttlMs });
+      await once("setCached", () => client.set(id, value, "PX", ttlMs));
+    },
+    async addToCounter(key, amount, ttlMs) {
+      const id = sharedKeyOf(key, "counter", { amount, ttlMs });
+      // NX: only a new counter (one without an expiry yet) gets one; later adds keep it.
+      const [total] = await once("addToCounter", () =>
+        transaction(client.multi().incrby(id, amount).pexpire(id, ttlMs, "NX")),
+      );
+      return Number(total);
+    },
+    async readCounter(key) {
+      const id = sharedKeyOf(key, "counter");
+      return Number((await once("readCounter", () => client.get(id))) ?? 0);
+    },
+    async appendToList(key, value, max) {
+      const id = sharedKeyOf(key, "list", { max });
+      await once("appendToList", () =>
+        transaction(client.multi().rpush(id, value).ltrim(id, -max, -1)),
+      );
+    },
+    async readList(key) {
+      const id = sharedKeyOf(key, "list");
+      return once("readList", () => client.lrange(id, 0, -1));
     },
     async close() {
       isClosed = true;

@@ -37,8 +37,32 @@ export interface BeginTurnOptions {
   readonly eventId?: string;
 }
 
+/**
+ * A name for data a tenant shares across its learners (cached LLM text, generated items, token
+ * counters). Stores keep each tenant's shared data apart.
+ */
+export interface SharedKey {
+  readonly tenant: string;
+  readonly name: string;
+}
+
+/** Data shared by a tenant's learners, outside any turn. Every call is one round trip. */
+export interface SharedStore {
+  /** A cached value; undefined when absent or expired. */
+  getCached(key: SharedKey): Promise<string | undefined>;
+  setCached(key: SharedKey, value: string, ttlMs: number): Promise<void>;
+  /** Adds to a counter, which expires `ttlMs` after it was created; returns the new total. */
+  addToCounter(key: SharedKey, amount: number, ttlMs: number): Promise<number>;
+  /** A counter's value; 0 when absent or expired. */
+  readCounter(key: SharedKey): Promise<number>;
+  /** Appends to a list that keeps its newest `max` entries. */
+  appendToList(key: SharedKey, value: string, max: number): Promise<void>;
+  /** A list's entries, oldest first; empty when absent. */
+  readList(key: SharedKey): Promise<string[]>;
+}
+
 /** Where learners live. The in-memory and Redis stores pass the same contract tests. */
-export interface TutorStore {
+export interface TutorStore extends SharedStore {
   /**
    * Waits for the learner's previous turn to end (across processes for Redis), then opens a
    * turn with the learner's data; "duplicate" when the event was already processed.
@@ -61,6 +85,142 @@ export interface Logger {
   warn(object: object, message?: string): void;
   error(object: object, message?: string): void;
   child(bindings: Record<string, unknown>): Logger;
+}
+
+/** What the LLM may know about the learner: never a name, a handle or a platform id. */
+export interface LearnerContext {
+  /** BCP 47 tag of the language to write in. */
+  readonly language: string;
+  readonly level: "new to it" | "getting there" | "almost mastered" | "mastered";
+  /** What the learner said they like, in their words (learner text). */
+  readonly interests?: string;
+  /** Descriptions of misconceptions they showed recently (authored text). */
+  readonly recentMistakes: readonly string[];
+}
+
+export interface SkillContext {
+  readonly courseTitle: string;
+  readonly name: string;
+  readonly description: string;
+  readonly explanation: string;
+  readonly misconceptions: readonly { readonly id: string; readonly description: string }[];
+}
+
+/** The open question as the LLM sees it: the prompt with its choices, and the key. */
+export interface ItemContext {
+  readonly prompt: string;
+  /** The correct answer as authored (absent for free-text items). */
+  readonly answer?: string;
+  readonly solution: string;
+  /** Free-text items: what a good answer contains, and a model answer. */
+  readonly rubric?: string;
+  readonly modelAnswer?: string;
+}
+
+/** How one LLM call may run: until the signal aborts (the turn's deadline, or the learner moved on). */
+export interface LlmCallOptions {
+  readonly signal: AbortSignal;
+  /** When the turn's LLM time runs out, in clock milliseconds: retries never wait past it. */
+  readonly deadlineAt: number;
+  /** Streaming: called with the whole text so far as it grows. */
+  readonly onText?: (textSoFar: string) => void;
+}
+
+/** What a call produced and what it cost. */
+export interface LlmOutput<T> {
+  readonly value: T;
+  /** Prompt plus completion tokens, as reported by the provider (estimated when it does not say). */
+  readonly tokens: number;
+}
+
+export interface Diagnosis {
+  /** A known misconception of the skill, by id. */
+  readonly misconceptionId: string | null;
+  /** A misconception the pack does not know, described for the teacher. */
+  readonly newMisconception: string | null;
+  readonly feedback: string;
+}
+
+export interface Grade {
+  readonly verdict: "correct" | "partial" | "incorrect";
+  readonly feedback: string;
+  readonly misconceptionId: string | null;
+}
+
+export interface TopicReply {
+  readonly onTopic: boolean;
+  readonly reply: string;
+}
+
+export type LlmIntent = "answer" | "hint" | "question" | "greeting" | "frustration" | "off-topic";
+
+/** A question the LLM wrote; the tutor accepts it only after checking it. */
+export interface GeneratedQuestion {
+  readonly prompt: string;
+  readonly answer: string;
+  readonly choices: readonly string[];
+  /** Numeric items: arithmetic that computes the answer from the question's numbers. */
+  readonly computation: string;
+  readonly hints: readonly string[];
+  readonly solution: string;
+}
+
+/**
+ * The LLM, as the tutor uses it: one method per pedagogical job. Implementations render the
+ * versioned prompts and validate structured output; the tutor applies the guards (answer leaks,
+ * moderation, budgets) to everything they return.
+ */
+export interface TutorLlm {
+  /** The model name, for provenance. */
+  readonly model: string;
+  /** A prompt's version, for cache keys and provenance. */
+  promptVersion(name: string): number;
+  explain(
+    input: { skill: SkillContext; learner: LearnerContext },
+    options: LlmCallOptions,
+  ): Promise<LlmOutput<string>>;
+  hint(
+    input: {
+      skill: SkillContext;
+      item: ItemContext;
+      hintsGiven: readonly string[];
+      attempts: readonly string[];
+      language: string;
+    },
+    options: LlmCallOptions,
+  ): Promise<LlmOutput<string>>;
+  diagnose(
+    input: { skill: SkillContext; item: ItemContext; learnerAnswer: string; language: string },
+    options: LlmCallOptions,
+  ): Promise<LlmOutput<Diagnosis>>;
+  grade(
+    input: { skill: SkillContext; item: ItemContext; learnerAnswer: string; language: string },
+    options: LlmCallOptions,
+  ): Promise<LlmOutput<Grade>>;
+  answerQuestion(
+    input: { skill: SkillContext; item?: ItemContext; question: string; language: string },
+    options: LlmCallOptions,
+  ): Promise<LlmOutput<TopicReply>>;
+  classifyIntent(
+    input: { item?: ItemContext; message: string },
+    options: LlmCallOptions,
+  ): Promise<LlmOutput<LlmIntent>>;
+  generateQuestion(
+    input: {
+      skill: SkillContext;
+      type: "numeric" | "choice" | "expression";
+      examples: readonly string[];
+      language: string;
+    },
+    options: LlmCallOptions,
+  ): Promise<LlmOutput<GeneratedQuestion>>;
+  /** Solves a question without its key, to check a generated one independently. */
+  solve(input: { itemPrompt: string }, options: LlmCallOptions): Promise<LlmOutput<string>>;
+  /**
+   * Whether any of the texts breaks the provider's content policy. Absent when moderation is
+   * off (local servers).
+   */
+  moderate?(texts: readonly string[], options: LlmCallOptions): Promise<boolean>;
 }
 
 export const systemClock: Clock = { now: () => Date.now() };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { StoreError } from "../../src/store/index.ts";
-import type { LearnerKey, Turn, TutorStore } from "../../src/tutor/index.ts";
+import type { LearnerKey, SharedKey, Turn, TutorStore } from "../../src/tutor/index.ts";
 
 /** What a store implementation gives the contract suite. */
 export interface StoreHarness {
@@ -32,6 +32,16 @@ const freshKey = (): LearnerKey => ({
   tenant: "T{1}:x",
   learner: `learner-${Date.now()}-${++learnerCounter}`,
 });
+
+const freshShared = (tenant = "T{1}:x"): SharedKey => ({
+  tenant,
+  name: `shared-${Date.now()}-${++learnerCounter}`,
+});
+
+// Shared data expires on real time for Redis: a short ttl, and a wait that outlasts it well.
+const SHORT_TTL_MS = 300;
+const PAST_SHORT_TTL_MS = 800;
+const LONG_TTL_MS = 600_000;
 
 async function open(store: TutorStore, key: LearnerKey, eventId?: string): Promise<Turn> {
   const turn = await store.beginTurn(key, eventId === undefined ? {} : { eventId });
@@ -208,6 +218,176 @@ export function describeStoreContract(
         },
         { waitMs: 200, lockTtlMs: 5000 },
       ),
+    );
+
+    it(
+      "caches a value until its ttl lapses; a new value replaces the old one and its ttl",
+      withHarness(async ({ store, other, advance }) => {
+        const lapsing = freshShared();
+        const replaced = freshShared();
+        expect(await store.getCached(lapsing)).toBeUndefined();
+        await store.setCached(lapsing, "soon gone", SHORT_TTL_MS);
+        await store.setCached(replaced, "old", SHORT_TTL_MS);
+        await store.setCached(replaced, "new", LONG_TTL_MS);
+        expect(await other.getCached(replaced)).toBe("new");
+        await advance(PAST_SHORT_TTL_MS);
+        expect(await store.getCached(lapsing)).toBeUndefined();
+        expect(await store.getCached(replaced)).toBe("new");
+        await store.setCached(replaced, "", LONG_TTL_MS);
+        expect(await store.getCached(replaced)).toBe(""); // an empty value is still a value
+      }),
+    );
+
+    it(
+      "adds to a counter and reads it back, 0 when absent",
+      withHarness(async ({ store, other }) => {
+        const key = freshShared();
+        expect(await store.readCounter(key)).toBe(0);
+        expect(await store.addToCounter(key, 120, LONG_TTL_MS)).toBe(120);
+        expect(await other.addToCounter(key, 0, LONG_TTL_MS)).toBe(120);
+        expect(await store.addToCounter(key, 35, LONG_TTL_MS)).toBe(155);
+        expect(await other.readCounter(key)).toBe(155);
+      }),
+    );
+
+    it(
+      "expires a counter ttlMs after it was created; later adds do not extend it",
+      withHarness(async ({ store, advance }) => {
+        const lapsing = freshShared();
+        const addedTo = freshShared();
+        await store.addToCounter(lapsing, 7, SHORT_TTL_MS);
+        await store.addToCounter(addedTo, 7, SHORT_TTL_MS);
+        await store.addToCounter(addedTo, 3, LONG_TTL_MS); // the counter keeps its first ttl
+        await advance(PAST_SHORT_TTL_MS);
+        expect(await store.readCounter(lapsing)).toBe(0);
+        expect(await store.readCounter(addedTo)).toBe(0);
+        expect(await store.addToCounter(lapsing, 5, LONG_TTL_MS)).toBe(5); // a new counter
+      }),
+    );
+
+    it(
+      "sums concurrent adds exactly, across handles",
+      withHarness(async ({ store, other }) => {
+        const key = freshShared();
+        const amounts = Array.from({ length: 50 }, (_, k) => k + 1);
+        const totals = await Promise.all(
+          amounts.map((amount, k) =>
+            (k % 2 === 0 ? store : other).addToCounter(key, amount, LONG_TTL_MS),
+          ),
+        );
+        const sum = amounts.reduce((a, b) => a + b, 0);
+        expect(await store.readCounter(key)).toBe(sum);
+        expect(Math.max(...totals)).toBe(sum);
+        expect(new Set(totals).size).toBe(amounts.length); // each add saw its own total
+      }),
+    );
+
+    it(
+      "appends to a list, reads it oldest first and keeps only the newest max entries",
+      withHarness(async ({ store, other }) => {
+        const key = freshShared();
+        expect(await store.readList(key)).toEqual([]);
+        for (const value of ["1", "2", "3"]) await store.appendToList(key, value, 5);
+        expect(await other.readList(key)).toEqual(["1", "2", "3"]);
+        for (const value of ["4", "5", "6", "7"]) await other.appendToList(key, value, 5);
+        expect(await store.readList(key)).toEqual(["3", "4", "5", "6", "7"]);
+        await store.appendToList(key, "8", 2);
+        expect(await store.readList(key)).toEqual(["7", "8"]);
+      }),
+    );
+
+    it(
+      "keeps every concurrent append",
+      withHarness(async ({ store, other }) => {
+        const key = freshShared();
+        const values = Array.from({ length: 30 }, (_, k) => `v${k}`);
+        await Promise.all(
+          values.map((value, k) => (k % 2 === 0 ? store : other).appendToList(key, value, 100)),
+        );
+        expect((await store.readList(key)).sort()).toEqual([...values].sort());
+      }),
+    );
+
+    it(
+      "keeps tenants' shared data apart, and a cache, a counter and a list of one name apart",
+      withHarness(async ({ store }) => {
+        const a = freshShared("school-a");
+        const b = { tenant: "school-b", name: a.name };
+        await store.setCached(a, "A", LONG_TTL_MS);
+        await store.addToCounter(a, 10, LONG_TTL_MS);
+        await store.appendToList(a, "A", 10);
+        expect(await store.getCached(b)).toBeUndefined();
+        expect(await store.readCounter(b)).toBe(0);
+        expect(await store.readList(b)).toEqual([]);
+        await store.setCached(b, "B", LONG_TTL_MS);
+        await store.addToCounter(b, 1, LONG_TTL_MS);
+        await store.appendToList(b, "B", 10);
+        expect(await store.getCached(a)).toBe("A");
+        expect(await store.readCounter(a)).toBe(10);
+        expect(await store.readList(a)).toEqual(["A"]);
+      }),
+    );
+
+    it(
+      "takes tenants and names with odd characters, which never run into each other",
+      withHarness(async ({ store, other }) => {
+        const unique = freshShared().name;
+        const keys: SharedKey[] = [
+          { tenant: "a:cache:b", name: `c:${unique}` },
+          { tenant: "a", name: `b:cache:c:${unique}` }, // the same text once the parts are joined by ":"
+          { tenant: "guild {42}", name: `{slot}:*? [x] ${unique}` },
+          { tenant: "guild%20%7B42%7D", name: `{slot}:*? [x] ${unique}` }, // the one above, encoded
+          { tenant: "école ☕", name: `名前 🧠 ${unique}` },
+          { tenant: "", name: unique },
+        ];
+        for (const [k, key] of keys.entries()) {
+          await store.setCached(key, `value ${k}`, LONG_TTL_MS);
+          await store.addToCounter(key, k + 1, LONG_TTL_MS);
+          await store.appendToList(key, `entry ${k}`, 10);
+        }
+        for (const [k, key] of keys.entries()) {
+          expect(await other.getCached(key)).toBe(`value ${k}`);
+          expect(await other.readCounter(key)).toBe(k + 1);
+          expect(await other.readList(key)).toEqual([`entry ${k}`]);
+        }
+      }),
+    );
+
+    it(
+      "rejects a fractional or negative amount, a ttl or max that is not a whole number > 0, and a malformed name",
+      withHarness(async ({ store }) => {
+        const key = freshShared();
+        await store.addToCounter(key, 4, LONG_TTL_MS);
+        const calls = [
+          () => store.addToCounter(key, 1.5, LONG_TTL_MS),
+          () => store.addToCounter(key, -1, LONG_TTL_MS),
+          () => store.addToCounter(key, Number.NaN, LONG_TTL_MS),
+          () => store.addToCounter(key, Number.POSITIVE_INFINITY, LONG_TTL_MS),
+          () => store.addToCounter(key, 1, 0),
+          () => store.addToCounter(key, 1, 2.5),
+          () => store.setCached(key, "v", -1),
+          () => store.setCached(key, "v", Number.NaN),
+          () => store.appendToList(key, "v", 0),
+          () => store.appendToList(key, "v", 1.5),
+          () => store.getCached({ tenant: "t", name: "lone \ud800 surrogate" }),
+          () => store.readList({ tenant: "\udc00", name: key.name }),
+        ];
+        for (const call of calls) await expect(call()).rejects.toMatchObject({ code: "bad_input" });
+        expect(await store.readCounter(key)).toBe(4);
+        expect(await store.getCached(key)).toBeUndefined();
+        expect(await store.readList(key)).toEqual([]);
+      }),
+    );
+
+    it(
+      "refuses shared calls once closed",
+      withHarness(async ({ store }) => {
+        await store.close();
+        await expect(store.getCached(freshShared())).rejects.toMatchObject({ code: "unavailable" });
+        await expect(store.addToCounter(freshShared(), 1, LONG_TTL_MS)).rejects.toMatchObject({
+          code: "unavailable",
+        });
+      }),
     );
   });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createRedisStore } from "../../src/store/index.ts";
@@ -6,8 +7,8 @@ import { describeStoreContract } from "./contract.ts";
 
 const url = inject("redisUrl");
 const clients: Redis[] = [];
-const connect = (): Redis => {
-  const client = new Redis(url, { maxRetriesPerRequest: 2 });
+const connect = (to: string = url): Redis => {
+  const client = new Redis(to, { maxRetriesPerRequest: 2 });
   clients.push(client);
   return client;
 };
@@ -61,5 +62,111 @@ describe("redis store layout", () => {
     if (slots[0] !== null) expect(new Set(slots).size).toBe(1);
     expect(await client.pttl(`${prefix}:{guild%3A%7B42%7D:ana}:model`)).toBe(-1);
     expect(await client.pttl(`${prefix}:{guild%3A%7B42%7D:ana}:session`)).toBeGreaterThan(0);
+  });
+});
+
+interface Relay {
+  readonly url: string;
+  /** Requests that went out after the previous answer came back: round trips on the wire. */
+  exchanges(): number;
+  close(): Promise<void>;
+}
+
+/** A TCP relay in front of the real Redis that counts round trips as the network sees them. */
+async function startRelay(target: string): Promise<Relay> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let exchanges = 0;
+  const server = createServer((inbound) => {
+    const outbound = tcpConnect(Number(port), hostname);
+    let isAwaitingAnswer = false;
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on("error", () => {}); // a reset while closing is expected
+      socket.on("close", () => {
+        inbound.destroy();
+        outbound.destroy();
+      });
+    }
+    inbound.on("data", (data) => {
+      if (!isAwaitingAnswer) exchanges++;
+      isAwaitingAnswer = true;
+      outbound.write(data);
+    });
+    outbound.on("data", (data) => {
+      isAwaitingAnswer = false;
+      inbound.write(data);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("the relay has no port");
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    exchanges: () => exchanges,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe("redis store shared data", () => {
+  it("costs one round trip a call, as counted and on the wire", async () => {
+    const relay = await startRelay(url);
+    try {
+      const client = connect(relay.url);
+      await client.ping(); // the connection's own handshake is done before counting
+      const store = createRedisStore(client, { prefix: `trips-${randomUUID()}` });
+      const key = { tenant: "guild:{42}", name: "odd name" };
+      const calls: [string, () => Promise<unknown>][] = [
+        ["getCached (absent)", () => store.getCached(key)],
+        ["setCached", () => store.setCached(key, "v", 60_000)],
+        ["getCached", () => store.getCached(key)],
+        ["readCounter (absent)", () => store.readCounter(key)],
+        ["addToCounter (new)", () => store.addToCounter(key, 5, 60_000)],
+        ["addToCounter", () => store.addToCounter(key, 5, 60_000)],
+        ["readCounter", () => store.readCounter(key)],
+        ["appendToList", () => store.appendToList(key, "a", 2)],
+        ["appendToList (trims)", () => store.appendToList(key, "b", 1)],
+        ["readList", () => store.readList(key)],
+      ];
+      for (const [name, call] of calls) {
+        const counted = store.roundTrips();
+        const sent = relay.exchanges();
+        await call();
+        expect({
+          name,
+          counted: store.roundTrips() - counted,
+          sent: relay.exchanges() - sent,
+        }).toEqual({ name, counted: 1, sent: 1 });
+      }
+      expect(await store.readList(key)).toEqual(["b"]);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it("keeps a tenant's shared keys under one pattern, with expiries set as promised", async () => {
+    const client = connect();
+    const prefix = `shared-layout-${randomUUID()}`;
+    const store = createRedisStore(client, { prefix });
+    const key = { tenant: "guild:{42}", name: "odd name:é" };
+    await store.setCached(key, "v", 60_000);
+    await store.addToCounter(key, 1, 60_000);
+    await store.addToCounter(key, 1, 600_000); // does not extend the counter's expiry
+    await store.appendToList(key, "a", 10);
+    await store.setCached({ tenant: "guild:{43}", name: key.name }, "other tenant", 60_000);
+
+    const base = `${prefix}:t:guild%3A%7B42%7D`;
+    const name = "odd%20name%3A%C3%A9";
+    expect((await client.keys(`${base}:*`)).sort()).toEqual(
+      [`${base}:cache:${name}`, `${base}:counter:${name}`, `${base}:list:${name}`].sort(),
+    );
+    expect(await client.pttl(`${base}:cache:${name}`)).toBeGreaterThan(0);
+    const counterTtlMs = await client.pttl(`${base}:counter:${name}`);
+    expect(counterTtlMs).toBeGreaterThan(0);
+    expect(counterTtlMs).toBeLessThanOrEqual(60_000);
+    expect(await client.pttl(`${base}:list:${name}`)).toBe(-1); // lists are trimmed, not expired
   });
 });
