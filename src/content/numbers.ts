@@ -25,7 +25,8 @@ export interface ReadNumber {
   readonly isLowestTerms: boolean;
 }
 
-const VULGAR: Record<string, string> = {
+/** Vulgar fraction glyphs as a learner would type them. */
+export const VULGAR_FRACTIONS: Readonly<Record<string, string>> = {
   "½": "1/2",
   "⅓": "1/3",
   "⅔": "2/3",
@@ -56,7 +57,8 @@ export function readNumber(
 ): ReadNumber | undefined {
   // Vulgar fractions first: NFKC would turn "1½" into "11⁄2".
   let text = input;
-  for (const [glyph, ascii] of Object.entries(VULGAR)) text = text.replaceAll(glyph, ` ${ascii}`);
+  for (const [glyph, ascii] of Object.entries(VULGAR_FRACTIONS))
+    text = text.replaceAll(glyph, ` ${ascii}`);
   text = text
     .normalize("NFKC")
     .replace(/[−–]/g, "-")

@@ -1,49 +1,255 @@
 import { describe, expect, it } from "vitest";
-import { type CheckableItem, revealsAnswer } from "../../src/content/index.ts";
+import { type CheckableItem, findAnswerLeak, revealsAnswer } from "../../src/content/index.ts";
 
 const base = { id: "i", skill: "s", prompt: "p", solution: "s", hints: [], feedback: [] };
-const numeric = (answer: string): CheckableItem => ({
+const numeric = (answer: string, extra: Partial<CheckableItem> = {}): CheckableItem =>
+  ({ ...base, type: "numeric", answer, tolerance: 0, simplest: false, ...extra }) as CheckableItem;
+const text = (answer: string): CheckableItem => ({
   ...base,
-  type: "numeric",
+  type: "text",
   answer,
-  tolerance: 0,
-  simplest: false,
+  alternatives: [],
+  caseSensitive: false,
 });
 
-describe("answer-leak detection", () => {
-  it("finds a number answer in any equivalent form", () => {
-    const item = numeric("3/4");
-    for (const text of [
-      "The answer is 3/4.",
-      "It's 6/8 in lowest terms",
-      "about 0.75",
-      "75% of it",
-      "that makes 3 / 4",
-    ]) {
-      expect(revealsAnswer(item, text), text).toBe(true);
-    }
-    for (const text of ["Multiply top and bottom by 2.", "Think of 4 equal parts.", "1/4 + 1/2"]) {
-      expect(revealsAnswer(item, text), text).toBe(false);
-    }
+describe("answer-leak detection: numbers", () => {
+  const threeQuarters = numeric("3/4");
+
+  it.each([
+    "three quarters",
+    "three-fourths",
+    "seventy-five percent",
+    "0.75",
+    ".75",
+    "75 %",
+    "75%",
+    "6/8",
+    "3/4",
+    "3 / 4",
+    String.raw`\frac{3}{4}`,
+    String.raw`\dfrac{3}{4}`,
+    "3 over 4",
+    "¾",
+    "The answer is 3/4.",
+    "It's 6/8 in lowest terms",
+    "that makes 3 / 4",
+  ])("finds 3/4 disguised as %j", (leak) => {
+    expect(revealsAnswer(threeQuarters, leak)).toBe(true);
   });
 
-  it("ignores single-digit integers, which hints use all the time, but not larger ones", () => {
-    expect(revealsAnswer(numeric("4"), "Split 8 into 2 groups of 4.")).toBe(false);
-    expect(revealsAnswer(numeric("12"), "You should get 12.")).toBe(true);
-    expect(revealsAnswer(numeric("1250"), "That's 1,250.")).toBe(true);
+  it.each([
+    "Multiply top and bottom by 2.",
+    "Think of 4 equal parts.",
+    "1/4 + 1/2",
+    "What is 3 times 4?",
+    "Cut the bar in half, then in half again.",
+    "Count the parts: 3 shaded out of 4 would be too quick a guess to trust.",
+  ])("does not flag %j for 3/4", (hint) => {
+    expect(revealsAnswer(threeQuarters, hint)).toBe(false);
   });
 
-  it("finds the correct choice by text or label", () => {
+  it.each([
+    ["1/2", "one half"],
+    ["1/2", "a half"],
+    ["1/2", "The answer is half."],
+    ["3/2", "one and a half"],
+    ["3/2", "1 1/2"],
+    ["3/2", "1½ cups"],
+    ["1/4", "a quarter"],
+    ["1/4", "twenty-five percent"],
+    ["12", "twelve"],
+    ["12", "a dozen"],
+    ["12", "You should get 12."],
+    ["1250", "That's 1,250."],
+    ["2000", "two thousand"],
+    ["1/3", "about 0.33"],
+    ["-3", "x = -3"],
+  ])("finds %s written as %j", (answer, leak) => {
+    expect(revealsAnswer(numeric(answer), leak)).toBe(true);
+  });
+
+  it.each([
+    ["1/4", "the fourth step"],
+    ["1/2", "Cut it in half."],
+    ["3", "x = -3"],
+    ["-3", "5 - 3 = 2"],
+    ["4", "Split 8 into 2 groups of 4."],
+    ["2", "x^2 - 4"],
+  ])("does not take %s in %j", (answer, hint) => {
+    expect(revealsAnswer(numeric(answer), hint)).toBe(false);
+  });
+
+  it("reads a percent item's answer in percent: 75, 75 %, 0.75 and 3/4 all give it away", () => {
+    const item = numeric("75", { unit: "percent" });
+    for (const leak of ["75", "75%", "0.75", "3/4", "seventy-five percent"]) {
+      expect(revealsAnswer(item, leak), leak).toBe(true);
+    }
+    expect(revealsAnswer(item, "Three out of four is a start; now scale it.")).toBe(false);
+  });
+});
+
+describe("answer-leak detection: small numbers count only when stated as a result", () => {
+  const revealing = [
+    "x = 2",
+    "x=2",
+    "x is 2",
+    "x equals two",
+    "The answer is 2.",
+    "so you get 2",
+    "6 / 3 = 2",
+    "2 is the answer",
+    "Is it 2?",
+  ];
+  const honest = [
+    "2x = 4",
+    "Multiply both sides by 2.",
+    "Step 2 is to divide both sides by the coefficient.",
+    "What is 2 + 3?",
+    "10 - 2 = 8",
+    "x = -2 does not work",
+    "Split 8 into 2 groups of 4.",
+    "Divide both sides by 2 and see what is left.",
+  ];
+
+  it.each(revealing)("for the answer 2, %j reveals it", (leak) => {
+    expect(revealsAnswer(numeric("2"), leak)).toBe(true);
+    expect(revealsAnswer(text("x = 2"), leak)).toBe(true);
+  });
+
+  it.each(honest)("for the answer 2, %j does not", (hint) => {
+    expect(revealsAnswer(numeric("2"), hint)).toBe(false);
+    expect(revealsAnswer(text("x = 2"), hint)).toBe(false);
+  });
+
+  it("says why and where", () => {
+    expect(findAnswerLeak(numeric("2"), "Divide: 6 / 3 = 2.")).toEqual({
+      reason: "result",
+      excerpt: "2",
+      index: 16,
+    });
+    expect(findAnswerLeak(numeric("3/4"), "Try six eighths.")).toMatchObject({
+      reason: "distinctive",
+      excerpt: "six eighths",
+    });
+  });
+});
+
+describe("answer-leak detection: what the learner already sees", () => {
+  const jog = numeric("2000", {
+    prompt:
+      "Ravi walks 10,000 steps a day. After his walks and a jog he had 2,000 steps left. " +
+      "His walks took 6,000 steps. How many steps was the jog?",
+  });
+
+  it.each([
+    ["Remember he still had 2,000 steps left.", false],
+    ["Use the 2000 steps he had left in your subtraction.", false],
+    ["So the jog was 2,000 steps.", true],
+    ["10,000 - 6,000 - 2,000 = 2,000", true],
+    ["The jog comes to two thousand steps.", true],
+  ])("numbers in the prompt count only as results: %j", (hint, expected) => {
+    expect(revealsAnswer(jog, hint)).toBe(expected);
+  });
+
+  it("takes the context from the options, for the learner's own messages", () => {
+    const item = numeric("150", { prompt: "How many cards did Kenny start with?" });
+    const hint = "Look again at the 150 you found for the money.";
+    expect(revealsAnswer(item, hint)).toBe(true);
+    expect(revealsAnswer(item, hint, { context: `${item.prompt}\nI need $150 in total.` })).toBe(
+      false,
+    );
+  });
+
+  it("checks a prompt against itself: only an answer stated in it counts", () => {
+    const toDecimal = numeric("0.75", { prompt: "Write 3/4 as a decimal." });
+    expect(revealsAnswer(toDecimal, toDecimal.prompt)).toBe(false);
+    const stated = { ...toDecimal, prompt: "Write 3/4 as a decimal: it is 0.75." };
+    expect(revealsAnswer(stated, stated.prompt)).toBe(true);
+    const expand: CheckableItem = {
+      ...base,
+      prompt: "Expand 2(x + 3).",
+      type: "expression",
+      answer: "2x+6",
+    };
+    expect(revealsAnswer(expand, expand.prompt)).toBe(false);
+    const solved = { ...expand, prompt: "Expand 2(x + 3) = 2x + 6." };
+    expect(revealsAnswer(solved, solved.prompt)).toBe(true);
+  });
+
+  it("reads a number after '=' in an equation being set up as a given, not a result", () => {
+    const item = numeric("150", { prompt: "He earns $150 selling cards for $1.50 each." });
+    expect(revealsAnswer(item, "Solve 1.5x = 150 for x.")).toBe(false);
+    expect(revealsAnswer(item, "So x = 150.")).toBe(true);
+  });
+});
+
+describe("answer-leak detection: expressions", () => {
+  const simplify: CheckableItem = {
+    ...base,
+    prompt: "Simplify x + 3 + x + 3.",
+    type: "expression",
+    answer: "2x+6",
+  };
+  const expand: CheckableItem = { ...simplify, prompt: "Expand 2(x + 3)." };
+
+  it.each([
+    [simplify, "That is 2(x+3).", true],
+    [simplify, "6 + 2x", true],
+    [simplify, "so it's 2x + 6.", true],
+    [simplify, "2 * x + 2 * 3", true],
+    [simplify, "Collect the x terms first.", false],
+    [simplify, "x + 3 appears twice", false],
+    [expand, "Start from 2(x + 3).", false],
+    [expand, "Multiply each term inside by 2.", false],
+    [expand, "(x+3)*2 = 2x + 6", true],
+  ])("%#: %j", (item, hint, expected) => {
+    expect(revealsAnswer(item, hint)).toBe(expected);
+  });
+});
+
+describe("answer-leak detection: choices and text", () => {
+  const capital: CheckableItem = {
+    ...base,
+    type: "choice",
+    choices: ["Paris", "Rome", "Lyon"],
+    answer: "Rome",
+  };
+
+  it.each([
+    ["It's Rome, the eternal city.", true],
+    ["Pick option b.", true],
+    ["Option B", true],
+    ["(b)", true],
+    ["b) is the one", true],
+    ["the second one", true],
+    ["choice 2", true],
+    ["Choose B.", true],
+    ["The answer is b", true],
+    ["Think of the capital.", false],
+    ["Romeo is not a city.", false],
+    ["Pick a city you know and check it.", false],
+  ])("%j for Rome", (hint, expected) => {
+    expect(revealsAnswer(capital, hint)).toBe(expected);
+  });
+
+  it("tells the label a from the article a", () => {
+    const item: CheckableItem = { ...capital, answer: "Paris" };
+    expect(revealsAnswer(item, "Option A is right.")).toBe(true);
+    expect(revealsAnswer(item, "The answer is a.")).toBe(true);
+    expect(revealsAnswer(item, "Option (a) it is.")).toBe(true);
+    expect(revealsAnswer(item, "Answer a simpler question first: which is a capital?")).toBe(false);
+  });
+
+  it("treats a number choice as a number, the choices being in sight", () => {
     const item: CheckableItem = {
       ...base,
       type: "choice",
-      choices: ["Paris", "Rome", "Lyon"],
-      answer: "Rome",
+      choices: ["1/2", "3/4", "2/3"],
+      answer: "3/4",
     };
-    expect(revealsAnswer(item, "It's Rome, the eternal city.")).toBe(true);
-    expect(revealsAnswer(item, "Pick option b.")).toBe(true);
-    expect(revealsAnswer(item, "Think of the capital.")).toBe(false);
-    expect(revealsAnswer(item, "Romeo is not a city.")).toBe(false);
+    expect(revealsAnswer(item, "Compare 3/4 and 2/3 with a common denominator.")).toBe(false);
+    expect(revealsAnswer(item, "It's 0.75, the biggest.")).toBe(true);
+    expect(revealsAnswer(item, "The biggest is 3/4.")).toBe(true);
   });
 
   it("finds accepted text answers as whole words", () => {
