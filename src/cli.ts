@@ -33,7 +33,10 @@ import {
   simulate,
   ValidationError,
 } from "./engine/index.ts";
+import { formatLeakEval, runLeakEval, runTutorEval } from "./eval/index.ts";
+import { createOpenAiLlm } from "./llm/index.ts";
 import { type App, BUNDLED_COURSES_DIR, createApp } from "./main.ts";
+import { systemClock } from "./tutor/index.ts";
 
 const USAGE = `Usage: socra [command] [options]
 
@@ -53,6 +56,13 @@ Commands:
   simulate      Synthetic learners under adaptive, fixed, random and oracle practice
                   --skills N --learners N [--policy adaptive|fixed|random|oracle|all]
                   [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic] [--json]
+  eval leak     The answer-leak guard on MRBench tutor responses: precision and recall
+                  against the human labels, next to a naive baseline
+                  [--data FILE (../shared/datasets/mrbench/MRBench_V2.json)] [--json]
+  eval tutor    MathDial student turns against the hint prompt: how often the model's hint
+                  gives the answer away (needs OPENAI_API_KEY or OPENAI_BASE_URL)
+                  [--data FILE (../shared/datasets/mathdial/test.jsonl)]
+                  [--conversations N (20)] [--turns N (3)] [--json]
   help          This text
 `;
 
@@ -304,12 +314,13 @@ const STORE_OPTIONS = {
   "redis-url": { type: "string" },
 } as const;
 
-/** Config from the environment (and .env), with command-line flags on top. */
+/** Config from the environment (and .env) over the command's defaults, with flags on top. */
 function configWith(
   values: { store?: string | undefined; "redis-url"?: string | undefined },
   extra: Record<string, string> = {},
+  defaults: Record<string, string> = {},
 ): Config {
-  const env = { ...readEnvironment(), ...extra };
+  const env = { ...defaults, ...readEnvironment(), ...extra };
   if (values.store !== undefined) {
     if (values.store !== "memory" && values.store !== "redis")
       throw new UsageError(`--store must be memory or redis, got "${values.store}"`);
@@ -332,12 +343,20 @@ async function chat(args: string[]): Promise<void> {
   });
   const course = values.course;
   const isFile = course !== undefined && (/\.ya?ml$/i.test(course) || existsSync(course));
+  // The terminal is the chat itself: only warnings and errors go to it unless LOG_LEVEL says.
   const config = configWith(
     values,
     course !== undefined && !isFile ? { SOCRA_DEFAULT_COURSE: course } : {},
+    { LOG_LEVEL: "warn" },
   );
   const app = await createApp(config, isFile ? { courseFile: course } : {});
   try {
+    if (process.stdin.isTTY === true && !values.json)
+      process.stderr.write(
+        config.llm
+          ? `(LLM: ${config.llm.model}${config.llm.baseUrl ? ` at ${config.llm.baseUrl}` : ""})\n`
+          : '(No LLM configured: hints and explanations come from the course. See the README, "With an LLM".)\n',
+      );
     if (course !== undefined && !isFile && !app.tutor.courses.some((c) => c.id === course)) {
       throw new UsageError(
         `Unknown course "${course}". Courses: ${app.tutor.courses.map((c) => c.id).join(", ")}`,
@@ -352,6 +371,7 @@ async function chat(args: string[]): Promise<void> {
       json: values.json,
       color: isTerminal && !values.json && process.env.NO_COLOR === undefined,
       prompt: process.stdin.isTTY === true,
+      stream: isTerminal,
     });
   } finally {
     await app.close();
@@ -449,6 +469,86 @@ async function benchTurns(args: string[]): Promise<void> {
   }
 }
 
+async function evalCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub === "leak") {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        data: { type: "string", default: "../shared/datasets/mrbench/MRBench_V2.json" },
+        json: { type: "boolean", default: false },
+      },
+      strict: true,
+    });
+    if (!existsSync(values.data)) throw new UsageError(`No MRBench file at ${values.data}`);
+    const result = await runLeakEval(values.data);
+    if (values.json) {
+      const { responses, precision, recall, baseline } = result;
+      out(
+        JSON.stringify({
+          responses,
+          precision,
+          recall,
+          baseline: { precision: baseline.precision, recall: baseline.recall },
+          microsecondsPerCall: result.microsecondsPerCall,
+          misses: result.misses,
+        }),
+      );
+    } else out(formatLeakEval(result));
+    return;
+  }
+  if (sub === "tutor") {
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        data: { type: "string", default: "../shared/datasets/mathdial/test.jsonl" },
+        conversations: { type: "string" },
+        turns: { type: "string" },
+        json: { type: "boolean", default: false },
+      },
+      strict: true,
+    });
+    const config = loadConfig(readEnvironment());
+    if (!config.llm)
+      throw new SocraError(
+        "no_llm",
+        "eval tutor needs an LLM: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (a local server)",
+      );
+    if (!existsSync(values.data)) throw new UsageError(`No MathDial file at ${values.data}`);
+    const result = await runTutorEval({
+      llm: createOpenAiLlm({ config: config.llm, clock: systemClock }),
+      clock: systemClock,
+      dataPath: values.data,
+      conversations: positiveInteger("conversations", values.conversations, 20),
+      turnsPerConversation: positiveInteger("turns", values.turns, 3),
+      timeoutMs: config.llm.timeoutMs,
+    });
+    if (values.json) {
+      out(JSON.stringify({ model: config.llm.model, ...result }));
+      return;
+    }
+    out(
+      table(
+        ["model", "conversations", "hints", "revealing", "reveal rate", "failures", "tokens"],
+        [
+          [
+            config.llm.model,
+            String(result.conversations),
+            String(result.hints),
+            String(result.revealing),
+            `${(100 * result.revealRate).toFixed(1)}%`,
+            String(result.failures),
+            String(result.tokens),
+          ],
+        ],
+      ),
+    );
+    for (const example of result.examples) out(`\nanswer ${example.answer}: ${example.hint}`);
+    return;
+  }
+  throw new UsageError(`Unknown eval command "${sub ?? ""}": use leak or tutor`);
+}
+
 /** Runs one command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -464,6 +564,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     else if (command === "kt" && rest[0] === "bench") ktBench(rest.slice(1));
     else if (command === "kt" && rest[0] === "microbench") ktMicrobench(rest.slice(1));
     else if (command === "simulate") runSimulate(rest);
+    else if (command === "eval") await evalCommand(rest);
     else throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(" ")}"`);
     return 0;
   } catch (error) {

@@ -21,6 +21,36 @@ const envSchema = z.object({
     .positive()
     .max(8760)
     .default(72),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .optional(),
+  LLM_MODEL: z.string().min(1).default("gpt-4.1-mini"),
+  LLM_TIMEOUT_SECONDS: z.coerce
+    .number({ error: "must be a number of seconds" })
+    .min(1)
+    .max(120)
+    .default(12),
+  LLM_MAX_OUTPUT_TOKENS: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(50)
+    .max(8000)
+    .default(600),
+  LLM_DAILY_TOKENS_PER_LEARNER: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(0)
+    .default(40_000),
+  LLM_DAILY_TOKENS_PER_TENANT: z.coerce
+    .number({ error: "must be a number" })
+    .int()
+    .min(0)
+    .default(2_000_000),
+  LLM_MODERATION: z.enum(["auto", "on", "off"]).default("auto"),
+  LLM_STRUCTURED_OUTPUT: z
+    .enum(["json_schema", "function_calling", "json_mode"])
+    .default("json_schema"),
   TURN_LOCK_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int()
@@ -40,6 +70,25 @@ export interface Config {
   readonly defaultCourse: string;
   readonly sessionTtlMs: number;
   readonly turnLockMs: number;
+  /** The LLM, when a key or a local endpoint is configured; authored content only otherwise. */
+  readonly llm?: LlmConfig;
+}
+
+/** An OpenAI-compatible endpoint: OpenAI itself, Azure OpenAI's v1 API, Ollama, vLLM, llama.cpp. */
+export interface LlmConfig {
+  /** Absent for local servers that need none. */
+  readonly apiKey?: string;
+  /** Absent for OpenAI itself. */
+  readonly baseUrl?: string;
+  readonly model: string;
+  /** The longest a learner waits for LLM text before authored content is shown instead. */
+  readonly timeoutMs: number;
+  readonly maxOutputTokens: number;
+  readonly dailyTokensPerLearner: number;
+  readonly dailyTokensPerTenant: number;
+  /** Moderation through the OpenAI moderation endpoint; "auto" means on for OpenAI itself. */
+  readonly moderation: boolean;
+  readonly structuredOutput: "json_schema" | "function_calling" | "json_mode";
 }
 
 /** A configuration problem; the message names every variable that is wrong. */
@@ -61,6 +110,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError("bad_config", `Invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  if (c.LLM_TIMEOUT_SECONDS + 5 > c.TURN_LOCK_SECONDS)
+    throw new ConfigError(
+      "bad_config",
+      `Invalid configuration:\n  LLM_TIMEOUT_SECONDS: must be at least 5 seconds shorter than TURN_LOCK_SECONDS (${c.TURN_LOCK_SECONDS}), since a turn holds its learner while it waits for the LLM`,
+    );
   return {
     logLevel: c.LOG_LEVEL,
     store: c.SOCRA_STORE,
@@ -70,7 +124,28 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     defaultCourse: c.SOCRA_DEFAULT_COURSE,
     sessionTtlMs: c.SESSION_TTL_HOURS * 3_600_000,
     turnLockMs: c.TURN_LOCK_SECONDS * 1000,
+    ...(c.OPENAI_API_KEY === undefined && c.OPENAI_BASE_URL === undefined
+      ? {}
+      : {
+          llm: {
+            ...(c.OPENAI_API_KEY === undefined ? {} : { apiKey: c.OPENAI_API_KEY }),
+            ...(c.OPENAI_BASE_URL === undefined ? {} : { baseUrl: c.OPENAI_BASE_URL }),
+            model: c.LLM_MODEL,
+            timeoutMs: c.LLM_TIMEOUT_SECONDS * 1000,
+            maxOutputTokens: c.LLM_MAX_OUTPUT_TOKENS,
+            dailyTokensPerLearner: c.LLM_DAILY_TOKENS_PER_LEARNER,
+            dailyTokensPerTenant: c.LLM_DAILY_TOKENS_PER_TENANT,
+            moderation:
+              c.LLM_MODERATION === "auto" ? isOpenAi(c.OPENAI_BASE_URL) : c.LLM_MODERATION === "on",
+            structuredOutput: c.LLM_STRUCTURED_OUTPUT,
+          },
+        }),
   };
+}
+
+/** Whether the endpoint is OpenAI's own (which has the moderation endpoint). */
+function isOpenAi(baseUrl: string | undefined): boolean {
+  return baseUrl === undefined || new URL(baseUrl).hostname === "api.openai.com";
 }
 
 /** The process environment, after loading `.env` from the working directory if there is one. */

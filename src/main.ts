@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import type { Config } from "./config.ts";
 import { type Course, loadCourseDirectory, loadCourseFile } from "./content/index.ts";
 import { SocraError } from "./engine/index.ts";
+import { createOpenAiLlm } from "./llm/index.ts";
 import { createLogger } from "./logging.ts";
 import { createMemoryStore, createRedisStore, type RedisTutorStore } from "./store/index.ts";
 import {
@@ -11,6 +12,7 @@ import {
   type Logger,
   systemClock,
   type Tutor,
+  type TutorLlm,
   type TutorStore,
 } from "./tutor/index.ts";
 
@@ -32,6 +34,8 @@ export interface AppOverrides {
   readonly courseFile?: string;
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** The LLM to use instead of the configured one (tests, evaluations). */
+  readonly llm?: TutorLlm;
 }
 
 /**
@@ -75,12 +79,39 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   } else {
     store = createMemoryStore(storeOptions);
   }
+  const clock = overrides.clock ?? systemClock;
+  const llm =
+    overrides.llm ?? (config.llm ? createOpenAiLlm({ config: config.llm, clock }) : undefined);
+  if (llm)
+    logger.info(
+      {
+        model: llm.model,
+        endpoint: config.llm?.baseUrl ?? "OpenAI",
+        moderation: llm.moderate !== undefined,
+      },
+      "LLM configured",
+    );
+  else
+    logger.info(
+      {},
+      "No LLM configured (OPENAI_API_KEY or OPENAI_BASE_URL): hints, explanations and grading come from the course packs",
+    );
   const tutor = createTutor({
     store,
     courses,
-    clock: overrides.clock ?? systemClock,
+    clock,
     logger,
     defaultCourseId,
+    ...(llm ? { llm } : {}),
+    ...(config.llm
+      ? {
+          assist: {
+            timeoutMs: config.llm.timeoutMs,
+            dailyTokensPerLearner: config.llm.dailyTokensPerLearner,
+            dailyTokensPerTenant: config.llm.dailyTokensPerTenant,
+          },
+        }
+      : {}),
   });
   return {
     tutor,
@@ -88,6 +119,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     logger,
     ...(redisStore ? { redisStore } : {}),
     async close() {
+      await tutor.drain();
       await store.close();
       if (client) await client.quit().catch(() => client?.disconnect());
     },

@@ -27,6 +27,7 @@ export function help(course: Course): string {
     "- **/progress**: how far you are, skill by skill.",
     "- **/courses**, **/course ID**: see the courses and switch.",
     "- **/practice SKILL**: practise a skill you choose.",
+    "- **/language CODE**, **/interests TEXT**: the language and the topics I use in explanations (with an AI model).",
   ].join("\n");
 }
 
@@ -151,7 +152,49 @@ export function practiceMastered(name: string): string {
 }
 
 export const OPEN_QUESTION =
-  "Good question! I can't answer open questions yet: no AI model is configured. /explain shows the idea behind this skill, and /hint gives a hint for the current question.";
+  "Good question! I can't answer open questions right now. /explain shows the idea behind this skill, and /hint gives a hint for the current question.";
+
+export function offTopic(skillName: string | undefined): string {
+  return skillName
+    ? `That's outside what I can help with here. Let's keep going with **${skillName}**: ask me anything about it, or try the question.`
+    : "That's outside what I can help with here. Say **start** to practise, or /help to see what I can do.";
+}
+
+export const INJECTION =
+  "I can't change how I work or hand out answers, but I'm glad to help you get there yourself. Ask for a /hint, or /explain for the idea.";
+
+export const MODERATED =
+  "Let's keep our chat about learning. Ask me about the question, or ask for a /hint.";
+
+export const BUDGET_SPENT =
+  "I've used up today's AI help, so hints and explanations come from the course itself until tomorrow.";
+
+export function frustration(hasQuestion: boolean): string {
+  return hasQuestion
+    ? "That's okay: getting stuck is part of learning, and you're doing the work. Want a /hint, the idea behind it with /explain, or to /skip this one?"
+    : "That's okay: getting stuck is part of learning. Say **start** when you're ready, and I'll pick something that suits you.";
+}
+
+export const GREETING_MID = "Hi! Here's the question we're on:";
+
+export function extraHintHeader(): string {
+  return "Another hint: ";
+}
+
+export function languageSet(tag: string | undefined, courseLanguage: string): string {
+  return tag
+    ? `Okay, I'll write hints and explanations in **${tag}** where I can. Questions stay in the course's language (${courseLanguage}).`
+    : `Okay, I'll use the course's language (${courseLanguage}).`;
+}
+
+export const LANGUAGE_USAGE =
+  "Say /language followed by a language code, like /language fr or /language pt-BR.";
+
+export function interestsSet(interests: string | undefined): string {
+  return interests
+    ? `Thanks! I'll use examples about **${interests}** in explanations when they fit.`
+    : "Okay, I've forgotten your interests.";
+}
 
 export function unknownCommand(name: string): string {
   return `I don't know the command /${name}. Try /help to see what I can do.`;

@@ -9,6 +9,8 @@ export const COMMANDS = [
   "course",
   "practice",
   "help",
+  "language",
+  "interests",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
@@ -16,6 +18,7 @@ export type Intent =
   | { readonly type: "command"; readonly name: CommandName; readonly args: string }
   | { readonly type: "unknown-command"; readonly name: string }
   | { readonly type: "greeting" }
+  | { readonly type: "frustration" }
   | { readonly type: "question"; readonly text: string }
   | { readonly type: "text"; readonly text: string }
   | { readonly type: "empty" };
@@ -36,6 +39,8 @@ const PHRASES: readonly (readonly [RegExp, CommandName])[] = [
 
 const GREETING =
   /^(hi|hello|hey|hiya|howdy|yo|good (morning|afternoon|evening)|start|begin|let'?s (go|start)|ready|resume|continue)$/;
+const FRUSTRATION =
+  /^(u+g+h+|a+r+g+h+|this is (so |really |too )?(hard|boring|stupid|dumb|annoying|confusing|pointless)|i hate (this|it|fractions|maths?|python)|i give up|i quit|i can'?t do (this|it)|(it'?s |this is )?too hard|i'?m (so |really )?(bored|tired|frustrated|confused|lost))$/;
 const QUESTION_START =
   /^(why|how|what|when|where|which|who|can you|could you|would you|is it|is this|are|does|do i|do you|should)\b/;
 
@@ -72,6 +77,7 @@ export function parseIntent(raw: string): Intent {
   for (const [pattern, name] of PHRASES)
     if (pattern.test(phrase)) return { type: "command", name, args: "" };
   if (GREETING.test(phrase)) return { type: "greeting" };
+  if (FRUSTRATION.test(phrase)) return { type: "frustration" };
   if (text.endsWith("?") || (QUESTION_START.test(phrase) && phrase.split(" ").length > 3))
     return { type: "question", text };
   return { type: "text", text };

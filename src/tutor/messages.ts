@@ -47,6 +47,8 @@ interface BaseReply {
   readonly kind: ReplyKind;
   /** Markdown (bold, code, code blocks, lists): every adapter can show it as is. */
   readonly text: string;
+  /** Set when this text was streamed (HandleOptions.onStream): it replaces what was shown. */
+  readonly streamId?: string;
 }
 
 export interface QuestionReply extends BaseReply {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ItemDefinition, itemSchema } from "../content/index.ts";
 import {
   createLearnerState,
   type LearnerState,
@@ -17,6 +18,12 @@ export interface Profile {
   itemsDone: Record<string, number>;
   firstSeenAt: number;
   lastActiveAt: number;
+  /** Language the learner asked for (BCP 47); the course's language otherwise. */
+  language?: string;
+  /** What the learner said they like, for examples in explanations (their words). */
+  interests?: string;
+  /** Misconceptions shown recently, newest first, as "course/skill/misconception" ids. */
+  recentMistakes?: string[];
 }
 
 /** The learner's durable record: never expires. */
@@ -38,6 +45,12 @@ export interface OpenItem {
   hintBeforeAttempt: boolean;
   /** Free-text items without an LLM: the model answer is shown, waiting for a self-rating. */
   isAwaitingRating: boolean;
+  /** An LLM-written item (not in the course file), kept whole so the session can resume it. */
+  generated?: ItemDefinition;
+  /** The learner's answers to this item so far, for LLM hints (newest last, shortened). */
+  answers?: string[];
+  /** LLM hints given after the authored ladder. */
+  extraHints?: string[];
 }
 
 /** The conversation in progress: expires after inactivity. */
@@ -49,6 +62,8 @@ export interface Session {
   focusRemaining?: number;
   turn: number;
   current?: OpenItem | undefined;
+  /** The UTC day the learner was told their LLM budget is spent (told once a day). */
+  budgetNoticeDay?: string;
 }
 
 const profileSchema = z.object({
@@ -58,6 +73,9 @@ const profileSchema = z.object({
   itemsDone: z.record(z.string(), z.int().min(0)),
   firstSeenAt: z.number(),
   lastActiveAt: z.number(),
+  language: z.string().optional(),
+  interests: z.string().optional(),
+  recentMistakes: z.array(z.string()).optional(),
 });
 
 const recordSchema = z.object({ v: z.literal(1), profile: profileSchema, state: z.string() });
@@ -78,8 +96,12 @@ const sessionSchema = z.object({
       hintsShown: z.int().min(0),
       hintBeforeAttempt: z.boolean(),
       isAwaitingRating: z.boolean(),
+      generated: itemSchema.optional(),
+      answers: z.array(z.string()).optional(),
+      extraHints: z.array(z.string()).optional(),
     })
     .optional(),
+  budgetNoticeDay: z.string().optional(),
 });
 
 export function newLearnerRecord(now: number): LearnerRecord {
@@ -107,9 +129,8 @@ function parseJson<T>(json: string, schema: z.ZodType<T>, what: string): T {
 
 export function parseLearnerRecord(json: string): LearnerRecord {
   const data = parseJson(json, recordSchema, "learner");
-  const { courseId, ...profile } = data.profile;
   return {
-    profile: courseId === undefined ? profile : { ...profile, courseId },
+    profile: withoutUndefined(data.profile) as Profile,
     state: parseLearnerState(data.state),
   };
 }
@@ -123,21 +144,17 @@ export function serializeLearnerRecord(record: LearnerRecord): string {
 }
 
 export function parseSession(json: string): Session {
-  const {
-    v: _version,
-    focusSkillId,
-    focusRemaining,
-    current,
-    ...rest
-  } = parseJson(json, sessionSchema, "session");
-  return {
-    ...rest,
-    ...(focusSkillId === undefined ? {} : { focusSkillId }),
-    ...(focusRemaining === undefined ? {} : { focusRemaining }),
-    ...(current === undefined ? {} : { current }),
-  };
+  const { v: _version, current, ...rest } = parseJson(json, sessionSchema, "session");
+  const session = withoutUndefined(rest) as Session;
+  if (current) session.current = withoutUndefined(current) as OpenItem;
+  return session;
 }
 
 export function serializeSession(session: Session): string {
   return JSON.stringify({ v: 1, ...session });
+}
+
+/** zod's optional fields come back as `undefined`; stored records leave them out instead. */
+function withoutUndefined(object: object): object {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }

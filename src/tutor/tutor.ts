@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   type CheckableItem,
   type Course,
@@ -8,6 +8,7 @@ import {
   matchesAnswer,
   numberForms,
   parseInstanceId,
+  type SkillDefinition,
   type TemplateDefinition,
 } from "../content/index.ts";
 import {
@@ -26,10 +27,28 @@ import {
   SocraError,
   skillProgress,
 } from "../engine/index.ts";
+import {
+  type AssistOptions,
+  createAssistant,
+  type StreamEvent,
+  type TurnAssistant,
+} from "./assist.ts";
 import * as copy from "./copy.ts";
+import { looksLikeInjection, scrubIdentifiers } from "./guards.ts";
 import { type CommandName, cleanText, type Intent, parseIntent } from "./intents.ts";
+import { itemContext, leaksFor, skillContext } from "./llm-context.ts";
 import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "./messages.ts";
-import type { Clock, LearnerKey, Logger, TutorStore } from "./ports.ts";
+import type {
+  Clock,
+  Grade,
+  LearnerContext,
+  LearnerKey,
+  LlmIntent,
+  Logger,
+  TutorLlm,
+  TutorStore,
+} from "./ports.ts";
+import { createQuestionBank } from "./question-bank.ts";
 import {
   type LearnerRecord,
   newLearnerRecord,
@@ -48,11 +67,21 @@ export interface TutorDeps {
   readonly logger: Logger;
   /** The course a new learner starts with (the first course otherwise). */
   readonly defaultCourseId?: string;
+  /** An LLM for explanations, hints, diagnosis, grading and new questions; authored content only without one. */
+  readonly llm?: TutorLlm;
+  readonly assist?: AssistOptions;
+}
+
+export interface HandleOptions {
+  /** For adapters that can stream: LLM text as it grows, sentence by sentence, already guarded. */
+  readonly onStream?: (event: StreamEvent) => void;
 }
 
 export interface Tutor {
   /** One turn: load the learner, interpret the message, act, save, reply. Never throws. */
-  handle(inbound: Inbound): Promise<Reply[]>;
+  handle(inbound: Inbound, options?: HandleOptions): Promise<Reply[]>;
+  /** Waits for background work (question generation) to finish, as at shutdown. */
+  drain(): Promise<void>;
   readonly courses: readonly Course[];
 }
 
@@ -62,6 +91,12 @@ const STUCK_AFTER = 15;
 const PRACTICE_ROUND = 3;
 /** Longest learner answer kept in the attempt log. */
 const LOGGED_ANSWER_LENGTH = 200;
+/** LLM hints an item may get after its authored ladder. */
+const EXTRA_HINTS = 3;
+/** Misconceptions remembered per learner for explanations. */
+const RECENT_MISTAKES = 3;
+/** How long an LLM explanation is reused for learners in the same situation. */
+const EXPLANATION_TTL_MS = 7 * 86_400_000;
 
 /** A course with the engine's view of it: skill ids prefixed by the course id. */
 interface CourseRuntime {
@@ -105,6 +140,8 @@ interface TurnContext {
   runtime: CourseRuntime;
   readonly replies: Reply[];
   readonly attempts: string[];
+  /** The LLM for this turn, when one is configured. */
+  readonly ai: TurnAssistant | undefined;
 }
 
 /**
@@ -119,8 +156,38 @@ export function createTutor(deps: TutorDeps): Tutor {
   const runtimes = new Map(deps.courses.map((course) => [course.id, compileRuntime(course)]));
   const defaultRuntime =
     runtimes.get(deps.defaultCourseId ?? "") ?? (runtimes.values().next().value as CourseRuntime);
+  const assistant = deps.llm
+    ? createAssistant({
+        llm: deps.llm,
+        store: deps.store,
+        clock: deps.clock,
+        ...(deps.assist ? { options: deps.assist } : {}),
+      })
+    : undefined;
+  /** Each learner's LLM work in progress in this process: a new message cancels it. */
+  const inFlight = new Map<string, AbortController>();
+  const bank =
+    assistant && deps.llm
+      ? createQuestionBank({ store: deps.store, llm: deps.llm, assistant, clock: deps.clock })
+      : undefined;
 
-  async function handle(inbound: Inbound): Promise<Reply[]> {
+  async function handle(inbound: Inbound, options: HandleOptions = {}): Promise<Reply[]> {
+    const learnerId = JSON.stringify([inbound.tenant, inbound.learner]);
+    inFlight.get(learnerId)?.abort(new SocraError("aborted", "The learner moved on"));
+    const controller = new AbortController();
+    inFlight.set(learnerId, controller);
+    try {
+      return await runTurn(inbound, controller.signal, options);
+    } finally {
+      if (inFlight.get(learnerId) === controller) inFlight.delete(learnerId);
+    }
+  }
+
+  async function runTurn(
+    inbound: Inbound,
+    signal: AbortSignal,
+    options: HandleOptions,
+  ): Promise<Reply[]> {
     const key = { tenant: inbound.tenant, learner: inbound.learner };
     const log = deps.logger.child({
       platform: inbound.platform,
@@ -142,7 +209,14 @@ export function createTutor(deps: TutorDeps): Tutor {
       return [];
     }
     try {
-      const context = openContext(key, turn.data.model, turn.data.session, log);
+      const ai = assistant?.forTurn({
+        key,
+        log,
+        signal,
+        ...(options.onStream ? { onStream: options.onStream } : {}),
+      });
+      const context = openContext(key, turn.data.model, turn.data.session, log, ai);
+      await bank?.refresh(key.tenant, context.runtime.course, context.now, log);
       await dispatch(context, inbound);
       context.record.profile.lastActiveAt = context.now;
       context.record.profile.courseId = context.session.courseId;
@@ -170,6 +244,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     model: string | undefined,
     session: string | undefined,
     log: Logger,
+    ai: TurnAssistant | undefined,
   ): TurnContext {
     const now = deps.clock.now();
     // A corrupt record would block the learner for good: start over, loudly in the log.
@@ -196,6 +271,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       runtime,
       replies: [],
       attempts: [],
+      ai,
     };
   }
 
@@ -226,16 +302,42 @@ export function createTutor(deps: TutorDeps): Tutor {
         return command(context, intent.name, intent.args);
       case "greeting":
         return greet(context);
-      case "question":
-        if (context.session.current && isReadableAnswer(context, intent.text))
-          return answer(context, intent.text);
-        say(context, "info", copy.OPEN_QUESTION);
+      case "frustration":
+        say(context, "info", copy.frustration(openItem(context) !== undefined));
         return;
-      case "text":
-        if (context.session.current) return answer(context, intent.text);
-        if (context.isNewLearner) return greet(context);
+      case "question":
+        if (refusesInjection(context, intent.text)) return;
+        if (isAnswerAsked(context, intent.text)) return answer(context, intent.text);
+        return openQuestion(context, intent.text);
+      case "text": {
+        if (refusesInjection(context, intent.text)) return;
+        const current = openItem(context);
+        if (current && (current.item.type === "free" || isReadableAnswer(context, intent.text)))
+          return answer(context, intent.text);
+        // The rules cannot tell what this is: the LLM may (an answer in words, a question, a mood).
+        const guess = await classify(context, intent.text);
+        if (guess === "hint" && current) return hint(context);
+        if (guess === "question") return openQuestion(context, intent.text);
+        if (guess === "frustration") {
+          say(context, "info", copy.frustration(current !== undefined));
+          return;
+        }
+        if (guess === "off-topic") {
+          say(context, "info", copy.offTopic(current ? skillOf(context)?.name : undefined));
+          return;
+        }
+        if (current) {
+          if (guess === "greeting") {
+            say(context, "info", copy.GREETING_MID);
+            showQuestion(context, current.open);
+            return;
+          }
+          return answer(context, intent.text);
+        }
+        if (context.isNewLearner || guess === "greeting") return greet(context);
         say(context, "info", copy.NUDGE);
         return;
+      }
       case "unknown-command":
         say(context, "info", copy.unknownCommand(intent.name));
         return;
@@ -268,7 +370,173 @@ export function createTutor(deps: TutorDeps): Tutor {
       case "help":
         say(context, "info", copy.help(context.runtime.course));
         return;
+      case "language":
+        return setLanguage(context, args);
+      case "interests":
+        return setInterests(context, args);
     }
+  }
+
+  function setLanguage(context: TurnContext, args: string): void {
+    const tag = args.trim();
+    const profile = context.record.profile;
+    const courseLanguage = context.runtime.course.language;
+    if (tag === "" || /^(default|auto|course)$/i.test(tag)) {
+      if (tag === "") {
+        say(context, "info", copy.LANGUAGE_USAGE);
+        return;
+      }
+      delete profile.language;
+      say(context, "info", copy.languageSet(undefined, courseLanguage));
+      return;
+    }
+    if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/i.test(tag)) {
+      say(context, "info", copy.LANGUAGE_USAGE);
+      return;
+    }
+    profile.language = tag;
+    say(context, "info", copy.languageSet(tag, courseLanguage));
+  }
+
+  function setInterests(context: TurnContext, args: string): void {
+    const interests = cleanText(args).slice(0, 100);
+    const profile = context.record.profile;
+    if (interests === "") {
+      delete profile.interests;
+      say(context, "info", copy.interestsSet(undefined));
+      return;
+    }
+    if (refusesInjection(context, interests)) return;
+    profile.interests = scrubIdentifiers(interests);
+    say(context, "info", copy.interestsSet(profile.interests));
+  }
+
+  /** Refuses text that tries to instruct the model; logs it without the text. */
+  function refusesInjection(context: TurnContext, text: string): boolean {
+    if (!looksLikeInjection(text)) return false;
+    context.log.warn(
+      { guard: "prompt-injection" },
+      "learner text looks like an instruction to the model",
+    );
+    say(context, "info", copy.INJECTION);
+    return true;
+  }
+
+  /** What the LLM thinks a message is, when the rules could not tell; undefined without one. */
+  async function classify(context: TurnContext, text: string): Promise<LlmIntent | undefined> {
+    if (!context.ai || !deps.llm) return undefined;
+    const llm = deps.llm;
+    const current = openItem(context);
+    const message = scrubIdentifiers(text);
+    return context.ai.run({
+      name: "intent",
+      generate: (call) =>
+        llm.classifyIntent(
+          { message, ...(current ? { item: itemContext(current.item) } : {}) },
+          call,
+        ),
+      textOf: () => "",
+      leaks: () => false,
+    });
+  }
+
+  /** A learner's own question, answered by the LLM in the context of the current skill. */
+  async function openQuestion(context: TurnContext, text: string): Promise<void> {
+    const llm = deps.llm;
+    const skill = skillOf(context);
+    if (!context.ai || !llm || !skill) {
+      say(context, "info", copy.OPEN_QUESTION);
+      return;
+    }
+    const question = scrubIdentifiers(text);
+    if (!(await context.ai.isAcceptableInput(question))) {
+      say(context, "info", copy.MODERATED);
+      return;
+    }
+    const current = openItem(context);
+    const reply = await context.ai.run({
+      name: "answer-question",
+      generate: (call) =>
+        llm.answerQuestion(
+          {
+            skill: skillContext(context.runtime.course, skill),
+            question,
+            language: languageOf(context),
+            ...(current ? { item: itemContext(current.item) } : {}),
+          },
+          call,
+        ),
+      textOf: (value) => value.reply,
+      leaks: leaksFor(current?.item),
+    });
+    if (!reply) {
+      noteFallback(context);
+      say(context, "info", copy.OPEN_QUESTION);
+      return;
+    }
+    if (!reply.onTopic) {
+      say(context, "info", copy.offTopic(skill.name));
+      return;
+    }
+    context.replies.push({ kind: "explanation", text: reply.reply, skillId: skill.id });
+  }
+
+  /** The skill in front of the learner: the open item's, else their focus, else none. */
+  function skillOf(context: TurnContext) {
+    const { course } = context.runtime;
+    const id = context.session.current?.skillId ?? context.session.focusSkillId;
+    return id === undefined ? undefined : course.skill(id);
+  }
+
+  function languageOf(context: TurnContext): string {
+    return context.record.profile.language ?? context.runtime.course.language;
+  }
+
+  /** What the LLM may know about the learner (no name, handle or id). */
+  function learnerContext(context: TurnContext, skillId: string): LearnerContext {
+    const { course, model } = context.runtime;
+    const progress = skillProgress(context.record.state, model, engineId(course, skillId));
+    const level: LearnerContext["level"] = progress.isMastered
+      ? "mastered"
+      : progress.pKnown < 0.4
+        ? "new to it"
+        : progress.pKnown < 0.8
+          ? "getting there"
+          : "almost mastered";
+    const profile = context.record.profile;
+    return {
+      language: languageOf(context),
+      level,
+      recentMistakes: recentMistakesOf(context, skillId).map((m) => m.description),
+      ...(profile.interests ? { interests: profile.interests } : {}),
+    };
+  }
+
+  function recentMistakesOf(context: TurnContext, skillId: string) {
+    const { course } = context.runtime;
+    const skill = course.skill(skillId);
+    return (context.record.profile.recentMistakes ?? [])
+      .filter((id) => id.startsWith(`${course.id}/${skillId}/`))
+      .map((id) => skill?.misconceptions.find((m) => `${course.id}/${skillId}/${m.id}` === id))
+      .filter((m) => m !== undefined);
+  }
+
+  function rememberMistake(context: TurnContext, skillId: string, misconceptionId: string): void {
+    const id = `${context.runtime.course.id}/${skillId}/${misconceptionId}`;
+    const profile = context.record.profile;
+    profile.recentMistakes = [id, ...(profile.recentMistakes ?? []).filter((m) => m !== id)].slice(
+      0,
+      RECENT_MISTAKES,
+    );
+  }
+
+  /** Tells the learner once a day that their LLM budget is spent. */
+  function noteFallback(context: TurnContext): void {
+    if (context.ai?.lastFallback !== "budget") return;
+    const day = new Date(context.now).toISOString().slice(0, 10);
+    if (context.session.budgetNoticeDay === day) return;
+    context.session.budgetNoticeDay = day;
+    say(context, "info", copy.BUDGET_SPENT);
   }
 
   function greet(context: TurnContext): void {
@@ -367,7 +635,11 @@ export function createTutor(deps: TutorDeps): Tutor {
     const item = pickItem(context, skillId);
     if (!item)
       throw new SocraError("no_items", `Skill ${skillId} of course ${course.id} has no items`);
+    bank?.replenish(context.key.tenant, course, skillId, context.log);
+    const isGenerated =
+      course.findItem(item.id) === undefined && parseInstanceId(item.id) === undefined;
     context.session.current = {
+      ...(isGenerated ? { generated: item } : {}),
       itemId: item.id,
       skillId,
       reason,
@@ -401,6 +673,8 @@ export function createTutor(deps: TutorDeps): Tutor {
       );
     };
     for (const item of course.itemsFor(skillId)) offer(item, () => item);
+    for (const { item } of bank?.questionsFor(context.key.tenant, course, skillId) ?? [])
+      offer(item, () => item);
     for (const template of course.templatesFor(skillId))
       offer(template, () => course.drawInstance(template, createRng(seed)));
     if (options.size === 0) return undefined;
@@ -409,7 +683,7 @@ export function createTutor(deps: TutorDeps): Tutor {
 
   function showQuestion(context: TurnContext, open: OpenItem): void {
     const { course } = context.runtime;
-    const item = course.findItem(open.itemId);
+    const item = open.generated ?? course.findItem(open.itemId);
     const skill = course.skill(open.skillId);
     if (!item || !skill) {
       // The course changed under a stored session: move on.
@@ -437,12 +711,28 @@ export function createTutor(deps: TutorDeps): Tutor {
   function openItem(context: TurnContext): { open: OpenItem; item: ItemDefinition } | undefined {
     const open = context.session.current;
     if (!open) return undefined;
-    const item = context.runtime.course.findItem(open.itemId);
+    const item = open.generated ?? context.runtime.course.findItem(open.itemId);
     if (!item) {
       context.session.current = undefined;
       return undefined;
     }
     return { open, item };
+  }
+
+  /**
+   * Whether a question-shaped message is an answer ("is it 3/4?"). Any text is readable for a
+   * text item, so there a question counts as an answer only when it is right or a few words.
+   */
+  function isAnswerAsked(context: TurnContext, text: string): boolean {
+    const current = openItem(context);
+    if (!current || current.item.type === "free") return false;
+    const result = checkAnswer(current.item, answerText(text));
+    if (result.verdict === "unreadable") return false;
+    return (
+      current.item.type !== "text" ||
+      result.verdict === "correct" ||
+      answerText(text).split(" ").length <= 3
+    );
   }
 
   function isReadableAnswer(context: TurnContext, text: string): boolean {
@@ -471,45 +761,92 @@ export function createTutor(deps: TutorDeps): Tutor {
       return;
     }
     const isCorrect = result.verdict === "correct";
+    const authored = isCorrect
+      ? undefined
+      : item.feedback.find((f) => matchesAnswer(item as CheckableItem, f.answer, text));
+    const diagnosis =
+      isCorrect || authored || result.isUnsimplified
+        ? undefined
+        : await diagnose(context, open, item, text);
+    settleAttempt(context, open, item, {
+      answer: text,
+      verdict: result.verdict,
+      isCorrect,
+      ...(isCorrect
+        ? {}
+        : {
+            message: result.isUnsimplified
+              ? copy.UNSIMPLIFIED
+              : (authored?.message ?? diagnosis?.feedback ?? copy.NOT_QUITE),
+          }),
+      ...(authored?.misconception === undefined
+        ? diagnosis?.misconceptionId
+          ? { misconceptionId: diagnosis.misconceptionId }
+          : {}
+        : { misconceptionId: authored.misconception }),
+      ...(diagnosis?.newMisconception ? { newMisconception: diagnosis.newMisconception } : {}),
+    });
+  }
+
+  /**
+   * Counts an answer: the model update on the first attempt, the attempt log, feedback with
+   * praise or the diagnosis, a retry or the worked solution, and the next question when done.
+   */
+  function settleAttempt(
+    context: TurnContext,
+    open: OpenItem,
+    item: ItemDefinition,
+    outcome: {
+      readonly answer: string;
+      readonly verdict: string;
+      readonly isCorrect: boolean;
+      /** Feedback on the answer (after the praise when correct). */
+      readonly message?: string;
+      readonly misconceptionId?: string;
+      readonly newMisconception?: string;
+    },
+  ): void {
+    const { isCorrect, misconceptionId } = outcome;
     open.attempts += 1;
+    open.answers = [...(open.answers ?? []), outcome.answer.slice(0, LOGGED_ANSWER_LENGTH)].slice(
+      -5,
+    );
     const isFirst = open.attempts === 1;
     const changes = isFirst
       ? recordFirstAttempt(context, item, isCorrect, open.hintBeforeAttempt)
       : { gainedIds: [], gained: [], lost: [] };
-    const feedback = isCorrect
-      ? undefined
-      : item.feedback.find((f) => matchesAnswer(item as CheckableItem, f.answer, text));
+    if (misconceptionId !== undefined) rememberMistake(context, open.skillId, misconceptionId);
     logAttempt(context, open, "answer", {
-      answer: text.slice(0, LOGGED_ANSWER_LENGTH),
-      verdict: result.verdict,
+      answer: outcome.answer.slice(0, LOGGED_ANSWER_LENGTH),
+      verdict: outcome.verdict,
       attempt: open.attempts,
-      hints: open.hintsShown,
-      ...(feedback?.misconception === undefined ? {} : { misconception: feedback.misconception }),
+      hints: open.hintsShown + (open.extraHints?.length ?? 0),
+      ...(misconceptionId === undefined ? {} : { misconception: misconceptionId }),
+      ...(outcome.newMisconception === undefined
+        ? {}
+        : { newMisconception: outcome.newMisconception.slice(0, LOGGED_ANSWER_LENGTH) }),
     });
+    const usedHints =
+      open.hintBeforeAttempt || open.hintsShown > 0 || (open.extraHints?.length ?? 0) > 0;
     const parts: string[] = [];
-    if (isCorrect) {
+    if (isCorrect)
       parts.push(
-        copy.praise(
-          hashSeed(`${open.itemId}/${context.session.turn}`),
-          isFirst,
-          open.hintBeforeAttempt || open.hintsShown > 0,
-        ),
+        copy.praise(hashSeed(`${open.itemId}/${context.session.turn}`), isFirst, usedHints),
       );
-    } else {
-      parts.push(result.isUnsimplified ? copy.UNSIMPLIFIED : (feedback?.message ?? copy.NOT_QUITE));
-    }
+    if (outcome.message !== undefined) parts.push(outcome.message);
     if (changes.gained.length > 0) parts.push(copy.mastered(changes.gained));
     if (changes.lost.length > 0) parts.push(copy.masteryLost(changes.lost));
     const isLastAttempt = !isCorrect && open.attempts >= context.runtime.course.attempts;
-    if (!isCorrect && !isLastAttempt)
-      parts.push(copy.tryAgain(open.hintsShown < item.hints.length));
-    if (isLastAttempt) parts.push(copy.workedSolution(item.solution));
+    const hasHints = open.hintsShown < item.hints.length || context.ai !== undefined;
+    if (!isCorrect && !isLastAttempt) parts.push(copy.tryAgain(hasHints));
+    if (isLastAttempt)
+      parts.push(copy.workedSolution(item.type === "free" ? item.modelAnswer : item.solution));
     context.replies.push({
       kind: "feedback",
       text: parts.join("\n\n"),
       itemId: item.id,
       correct: isCorrect,
-      ...(feedback?.misconception === undefined ? {} : { misconceptionId: feedback.misconception }),
+      ...(misconceptionId === undefined ? {} : { misconceptionId }),
       ...(changes.gained.length > 0 ? { mastered: changes.gainedIds } : {}),
     });
     if (isCorrect || isLastAttempt) {
@@ -518,13 +855,71 @@ export function createTutor(deps: TutorDeps): Tutor {
     }
   }
 
-  /** Free-text items without an LLM: show the model answer, then take the learner's self-rating. */
-  function freeAnswer(
+  /** What a wrong answer shows, from the LLM: a known misconception or a new one, and feedback. */
+  async function diagnose(
+    context: TurnContext,
+    open: OpenItem,
+    item: CheckableItem,
+    text: string,
+  ): Promise<
+    { feedback: string; misconceptionId?: string; newMisconception?: string } | undefined
+  > {
+    const llm = deps.llm;
+    const skill = context.runtime.course.skill(open.skillId);
+    if (!context.ai || !llm || !skill) return undefined;
+    const diagnosis = await context.ai.run({
+      name: "diagnose",
+      generate: (call) =>
+        llm.diagnose(
+          {
+            skill: skillContext(context.runtime.course, skill),
+            item: itemContext(item),
+            learnerAnswer: scrubIdentifiers(text),
+            language: languageOf(context),
+          },
+          call,
+        ),
+      textOf: (value) => value.feedback,
+      leaks: leaksFor(item),
+    });
+    if (!diagnosis) {
+      noteFallback(context);
+      return undefined;
+    }
+    const known = skill.misconceptions.some((m) => m.id === diagnosis.misconceptionId);
+    return {
+      feedback: diagnosis.feedback,
+      ...(known && diagnosis.misconceptionId ? { misconceptionId: diagnosis.misconceptionId } : {}),
+      ...(!known && diagnosis.newMisconception
+        ? { newMisconception: diagnosis.newMisconception }
+        : {}),
+    };
+  }
+
+  /**
+   * Free-text items: graded by the LLM against the rubric when one is configured; otherwise (or
+   * when grading fails) the model answer is shown and the learner rates their own answer.
+   */
+  async function freeAnswer(
     context: TurnContext,
     open: OpenItem,
     item: Extract<ItemDefinition, { type: "free" }>,
     text: string,
-  ): void {
+  ): Promise<void> {
+    if (!open.isAwaitingRating && context.ai) {
+      const grade = await gradeFree(context, open, item, text);
+      if (grade === "refused") return;
+      if (grade) {
+        settleAttempt(context, open, item, {
+          answer: text,
+          verdict: grade.verdict,
+          isCorrect: grade.verdict === "correct",
+          message: grade.feedback,
+          ...(grade.misconceptionId ? { misconceptionId: grade.misconceptionId } : {}),
+        });
+        return;
+      }
+    }
     if (!open.isAwaitingRating) {
       open.isAwaitingRating = true;
       logAttempt(context, open, "answer", {
@@ -560,6 +955,43 @@ export function createTutor(deps: TutorDeps): Tutor {
     });
     finishItem(context, open);
     nextQuestion(context);
+  }
+
+  async function gradeFree(
+    context: TurnContext,
+    open: OpenItem,
+    item: Extract<ItemDefinition, { type: "free" }>,
+    text: string,
+  ): Promise<Grade | "refused" | undefined> {
+    const llm = deps.llm;
+    const skill = context.runtime.course.skill(open.skillId);
+    if (!context.ai || !llm || !skill) return undefined;
+    const learnerAnswer = scrubIdentifiers(text);
+    if (!(await context.ai.isAcceptableInput(learnerAnswer))) {
+      say(context, "info", copy.MODERATED);
+      return "refused";
+    }
+    const grade = await context.ai.run({
+      name: "grade",
+      generate: (call) =>
+        llm.grade(
+          {
+            skill: skillContext(context.runtime.course, skill),
+            item: itemContext(item),
+            learnerAnswer,
+            language: languageOf(context),
+          },
+          call,
+        ),
+      textOf: (value) => value.feedback,
+      leaks: leaksFor(item),
+    });
+    if (!grade) {
+      noteFallback(context);
+      return undefined;
+    }
+    const known = skill.misconceptions.some((m) => m.id === grade.misconceptionId);
+    return known ? grade : { ...grade, misconceptionId: null };
   }
 
   /** The model update of a first attempt, and the learner's streak. */
@@ -612,7 +1044,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     }
   }
 
-  function hint(context: TurnContext): void {
+  async function hint(context: TurnContext): Promise<void> {
     const current = openItem(context);
     if (!current) {
       say(context, "info", copy.NO_QUESTION);
@@ -621,12 +1053,9 @@ export function createTutor(deps: TutorDeps): Tutor {
     }
     const { open, item } = current;
     const rungs = item.hints;
-    if (rungs.length === 0) {
-      say(context, "info", copy.NO_HINTS);
-      return;
-    }
     if (open.hintsShown >= rungs.length) {
-      say(context, "info", copy.NO_MORE_HINTS);
+      if (await llmHint(context, open, item)) return;
+      say(context, "info", rungs.length === 0 ? copy.NO_HINTS : copy.NO_MORE_HINTS);
       return;
     }
     const isBottomOut = open.hintsShown === rungs.length - 1;
@@ -646,7 +1075,63 @@ export function createTutor(deps: TutorDeps): Tutor {
     });
   }
 
-  function explain(context: TurnContext): void {
+  /**
+   * A Socratic hint from the LLM once the authored ladder has run out (or when there is none),
+   * streamed sentence by sentence after the leak guard; false when there is none to give.
+   */
+  async function llmHint(
+    context: TurnContext,
+    open: OpenItem,
+    item: ItemDefinition,
+  ): Promise<boolean> {
+    const llm = deps.llm;
+    const skill = context.runtime.course.skill(open.skillId);
+    const extra = open.extraHints ?? [];
+    if (!context.ai || !llm || !skill || extra.length >= EXTRA_HINTS) return false;
+    const streamId = randomUUID();
+    const text = await context.ai.run({
+      name: "hint",
+      generate: (call) =>
+        llm.hint(
+          {
+            skill: skillContext(context.runtime.course, skill),
+            item: itemContext(item),
+            hintsGiven: [...item.hints.slice(0, open.hintsShown), ...extra],
+            attempts: open.answers ?? [],
+            language: languageOf(context),
+          },
+          call,
+        ),
+      textOf: (value) => value,
+      leaks: leaksFor(item),
+      stream: {
+        streamId,
+        kind: "hint",
+        format: (hintText) => `${copy.extraHintHeader()}${hintText}`,
+      },
+    });
+    if (text === undefined) {
+      noteFallback(context);
+      return false;
+    }
+    if (open.attempts === 0) open.hintBeforeAttempt = true;
+    open.extraHints = [...extra, text];
+    logAttempt(context, open, "hint", {
+      rung: open.hintsShown + open.extraHints.length,
+      source: "llm",
+    });
+    context.replies.push({
+      kind: "hint",
+      text: `${copy.extraHintHeader()}${text}`,
+      itemId: item.id,
+      rung: open.hintsShown + open.extraHints.length,
+      of: item.hints.length + EXTRA_HINTS,
+      streamId,
+    });
+    return true;
+  }
+
+  async function explain(context: TurnContext): Promise<void> {
     const { course } = context.runtime;
     const open = context.session.current ?? pickQuestion(context);
     const skill = open ? course.skill(open.skillId) : undefined;
@@ -654,12 +1139,72 @@ export function createTutor(deps: TutorDeps): Tutor {
       say(context, "info", copy.allMastered(course, nextReviewAt(context)));
       return;
     }
+    const streamId = randomUUID();
+    const generated = await llmExplanation(context, skill, open, streamId);
     context.replies.push({
       kind: "explanation",
-      text: copy.explanation(skill.name, skill.explanation),
+      text: copy.explanation(skill.name, generated ?? skill.explanation),
       skillId: skill.id,
+      ...(generated === undefined ? {} : { streamId }),
     });
     if (!context.replies.some((r) => r.kind === "question")) showQuestion(context, open);
+  }
+
+  /**
+   * An explanation fitted to the learner, from the cache when learners in the same situation
+   * (skill, level, language, interest, recent misconception, prompt version) already had one.
+   */
+  async function llmExplanation(
+    context: TurnContext,
+    skill: SkillDefinition,
+    open: OpenItem,
+    streamId: string,
+  ): Promise<string | undefined> {
+    const llm = deps.llm;
+    if (!context.ai || !llm) return undefined;
+    const { course } = context.runtime;
+    const learner = learnerContext(context, skill.id);
+    const leaks = leaksFor(open.generated ?? course.findItem(open.itemId));
+    const situation = [
+      course.id,
+      skill.id,
+      learner.level,
+      learner.language,
+      learner.interests?.toLowerCase() ?? "",
+      learner.recentMistakes[0] ?? "",
+      skill.explanation,
+    ].join("\u0000");
+    const cacheKey = {
+      tenant: context.key.tenant,
+      name: `explain:v${llm.promptVersion("explain")}:${createHash("sha256").update(situation).digest("base64url").slice(0, 24)}`,
+    };
+    try {
+      const cached = await deps.store.getCached(cacheKey);
+      if (cached !== undefined && !leaks(cached)) return cached;
+    } catch (error) {
+      context.log.warn({ err: error }, "could not read the explanation cache");
+    }
+    const text = await context.ai.run({
+      name: "explain",
+      generate: (call) => llm.explain({ skill: skillContext(course, skill), learner }, call),
+      textOf: (value) => value,
+      leaks,
+      stream: {
+        streamId,
+        kind: "explanation",
+        format: (explanation) => copy.explanation(skill.name, explanation),
+      },
+    });
+    if (text === undefined) {
+      noteFallback(context);
+      return undefined;
+    }
+    await deps.store
+      .setCached(cacheKey, text, EXPLANATION_TTL_MS)
+      .catch((error: unknown) =>
+        context.log.warn({ err: error }, "could not cache the explanation"),
+      );
+    return text;
   }
 
   function skip(context: TurnContext): void {
@@ -794,7 +1339,13 @@ export function createTutor(deps: TutorDeps): Tutor {
     context.replies.push({ kind, text });
   }
 
-  return { handle, courses: deps.courses };
+  return {
+    handle,
+    courses: deps.courses,
+    async drain() {
+      await bank?.drain();
+    },
+  };
 }
 
 /** The answer in a message: "is it 3/4?" and "maybe 3/4" answer 3/4. */

@@ -2,12 +2,15 @@ import { join } from "node:path";
 import { type Course, type ItemDefinition, loadCourseFile } from "../../src/content/index.ts";
 import { createMemoryStore } from "../../src/store/index.ts";
 import {
+  type AssistOptions,
   createTutor,
+  type HandleOptions,
   type Inbound,
   type Logger,
   type QuestionReply,
   type Reply,
   type Tutor,
+  type TutorLlm,
   type TutorStore,
 } from "../../src/tutor/index.ts";
 import { parseLearnerRecord, parseSession } from "../../src/tutor/records.ts";
@@ -49,8 +52,8 @@ export interface TutorHarness {
   /** The tutor's clock: advance it with `clock.now += ms`. */
   readonly clock: { now: number; readonly tick: () => number };
   /** Sends text (or a whole inbound) as learner "ana" of tenant "school". */
-  say(text: string, extra?: Partial<Inbound>): Promise<Reply[]>;
-  send(inbound: Partial<Inbound>): Promise<Reply[]>;
+  say(text: string, extra?: Partial<Inbound>, options?: HandleOptions): Promise<Reply[]>;
+  send(inbound: Partial<Inbound>, options?: HandleOptions): Promise<Reply[]>;
   /** The stored learner record and session. */
   stored(learner?: string): Promise<{
     record: ReturnType<typeof parseLearnerRecord> | undefined;
@@ -59,7 +62,7 @@ export interface TutorHarness {
 }
 
 export async function createHarness(
-  options: { store?: TutorStore; logger?: Logger } = {},
+  options: { store?: TutorStore; logger?: Logger; llm?: TutorLlm; assist?: AssistOptions } = {},
 ): Promise<TutorHarness> {
   const course = await loadCourseFile(join(FIXTURES, "mini.yaml"));
   const clock = { now: Date.UTC(2026, 8, 1, 9, 0), tick: () => clock.now };
@@ -69,16 +72,18 @@ export async function createHarness(
     courses: [course],
     clock: { now: () => clock.now },
     logger: options.logger ?? silentLogger,
+    ...(options.llm ? { llm: options.llm } : {}),
+    ...(options.assist ? { assist: options.assist } : {}),
   });
-  const send = (inbound: Partial<Inbound>) =>
-    tutor.handle({ tenant: "school", platform: "test", learner: "ana", ...inbound });
+  const send = (inbound: Partial<Inbound>, handleOptions: HandleOptions = {}) =>
+    tutor.handle({ tenant: "school", platform: "test", learner: "ana", ...inbound }, handleOptions);
   return {
     tutor,
     store,
     course,
     clock,
     send,
-    say: (text, extra = {}) => send({ text, ...extra }),
+    say: (text, extra = {}, handleOptions = {}) => send({ text, ...extra }, handleOptions),
     async stored(learner = "ana") {
       const turn = await store.beginTurn({ tenant: "school", learner });
       if (turn === "duplicate") throw new Error("unexpected duplicate");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createMemoryStore } from "../../src/store/index.ts";
 import type {
   FeedbackReply,
   HintReply,
@@ -275,11 +276,10 @@ describe("the tutor, turn by turn", () => {
   it("answers with one kind message, and logs once, when the store fails", async () => {
     const logger = recordingLogger();
     const failing = {
+      ...createMemoryStore(),
       beginTurn: async () => {
         throw new Error("connection refused");
       },
-      readAttempts: async () => [],
-      close: async () => {},
     };
     const h = await createHarness({ store: failing, logger });
     expect(await h.say("hi")).toEqual([

@@ -1,0 +1,2 @@
+export * from "./leak.ts";
+export * from "./tutor.ts";

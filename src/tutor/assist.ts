@@ -1,0 +1,261 @@
+import { createHash } from "node:crypto";
+import { SocraError } from "../engine/index.ts";
+import type {
+  Clock,
+  LearnerKey,
+  LlmCallOptions,
+  LlmOutput,
+  Logger,
+  SharedStore,
+  TutorLlm,
+} from "./ports.ts";
+
+/** How the tutor may use the LLM. */
+export interface AssistOptions {
+  /** The longest a turn waits for LLM text in total; authored content is shown after that. */
+  readonly timeoutMs?: number;
+  /** Tokens a learner may use per UTC day; 0 means no limit. */
+  readonly dailyTokensPerLearner?: number;
+  /** Tokens a tenant (workspace, server) may use per UTC day; 0 means no limit. */
+  readonly dailyTokensPerTenant?: number;
+}
+
+export const DEFAULT_ASSIST_OPTIONS = {
+  timeoutMs: 12_000,
+  dailyTokensPerLearner: 40_000,
+  dailyTokensPerTenant: 2_000_000,
+} as const satisfies Required<AssistOptions>;
+
+/** LLM text on its way to the learner, for adapters that can show it as it grows. */
+export interface StreamEvent {
+  /** The same id marks the final reply, which replaces the streamed text. */
+  readonly streamId: string;
+  readonly kind: "explanation" | "hint" | "info";
+  /** Everything approved so far (whole sentences that passed the answer-leak guard). */
+  readonly text: string;
+}
+
+/** Why a call produced nothing usable; the tutor then uses authored content. */
+export type Fallback = "budget" | "failed" | "leak" | "moderated" | "aborted";
+
+interface Job<T> {
+  /** For logs: "hint", "explain", … */
+  readonly name: string;
+  readonly generate: (call: LlmCallOptions) => Promise<LlmOutput<T>>;
+  /** The text a learner would see from the value (checked by the guards). */
+  readonly textOf: (value: T) => string;
+  /** Whether the text gives away what it must not (the open item's answer). */
+  readonly leaks: (text: string) => boolean;
+  /** Stream approved sentences to the adapter under this id and kind, decorated as the final reply will be. */
+  readonly stream?: {
+    readonly streamId: string;
+    readonly kind: StreamEvent["kind"];
+    readonly format: (text: string) => string;
+  };
+}
+
+/** The LLM for one turn: every call shares the turn's deadline and passes the guards. */
+export interface TurnAssistant {
+  /** A value whose text passed the leak guard and moderation, or undefined (use authored content). */
+  run<T>(job: Job<T>): Promise<T | undefined>;
+  /** Whether learner text may be sent to the model (moderation); true when moderation is off. */
+  isAcceptableInput(text: string): Promise<boolean>;
+  /** Why the last run gave nothing. */
+  readonly lastFallback: Fallback | undefined;
+}
+
+export interface Assistant {
+  readonly llm: TutorLlm;
+  /** A turn's LLM time. */
+  readonly timeoutMs: number;
+  forTurn(turn: {
+    readonly key: LearnerKey;
+    readonly log: Logger;
+    /** Aborts when the learner moves on. */
+    readonly signal: AbortSignal;
+    readonly onStream?: (event: StreamEvent) => void;
+  }): TurnAssistant;
+  /** Background work (question generation): its own deadline, the tenant's budget only. */
+  forBackground(tenant: string, log: Logger, timeoutMs: number): TurnAssistant;
+}
+
+const DAY_MS = 86_400_000;
+const SENTENCE_END = /[.!?:;)](?=\s)|\n/g;
+
+/** The key of a learner's daily counter: a hash, so the learner's id is not spelled out in it. */
+const learnerTag = (key: LearnerKey): string =>
+  createHash("sha256").update(`${key.tenant}\u0000${key.learner}`).digest("base64url").slice(0, 16);
+
+/**
+ * Wraps the LLM in the tutor's guards: daily token budgets (counters in the store), the turn's
+ * deadline, the answer-leak guard (a leaking text is generated once more, then dropped), output
+ * moderation, and streaming of sentences that already passed the guard.
+ */
+export function createAssistant(deps: {
+  readonly llm: TutorLlm;
+  readonly store: SharedStore;
+  readonly clock: Clock;
+  readonly options?: AssistOptions;
+}): Assistant {
+  const settings = { ...DEFAULT_ASSIST_OPTIONS, ...deps.options };
+  const { llm, store, clock } = deps;
+
+  function make(turn: {
+    readonly tenant: string;
+    readonly learner?: LearnerKey;
+    readonly log: Logger;
+    readonly signal: AbortSignal;
+    readonly timeoutMs: number;
+    readonly onStream?: (event: StreamEvent) => void;
+  }): TurnAssistant {
+    const deadlineAt = clock.now() + turn.timeoutMs;
+    const turnSignal = AbortSignal.any([turn.signal, AbortSignal.timeout(turn.timeoutMs)]);
+    const day = new Date(clock.now()).toISOString().slice(0, 10);
+    const counters = [
+      { key: { tenant: turn.tenant, name: `tokens:${day}` }, limit: settings.dailyTokensPerTenant },
+      ...(turn.learner
+        ? [
+            {
+              key: { tenant: turn.tenant, name: `tokens:${day}:${learnerTag(turn.learner)}` },
+              limit: settings.dailyTokensPerLearner,
+            },
+          ]
+        : []),
+    ].filter((counter) => counter.limit > 0);
+    let isBudgetChecked = false;
+    let isBudgetSpent = false;
+    let lastFallback: Fallback | undefined;
+
+    async function hasBudget(): Promise<boolean> {
+      if (!isBudgetChecked) {
+        isBudgetChecked = true;
+        const used = await Promise.all(counters.map((c) => store.readCounter(c.key)));
+        isBudgetSpent = counters.some((c, k) => (used[k] ?? 0) >= c.limit);
+        if (isBudgetSpent) turn.log.info({ guard: "budget" }, "daily LLM token budget spent");
+      }
+      return !isBudgetSpent;
+    }
+
+    async function charge(tokens: number): Promise<void> {
+      await Promise.all(counters.map((c) => store.addToCounter(c.key, tokens, 2 * DAY_MS)));
+    }
+
+    const callOptions = (signal: AbortSignal, onText?: (text: string) => void): LlmCallOptions => ({
+      signal,
+      deadlineAt,
+      ...(onText ? { onText } : {}),
+    });
+
+    async function isFlagged(texts: readonly string[]): Promise<boolean> {
+      if (!llm.moderate) return false;
+      return llm.moderate(texts, callOptions(turnSignal));
+    }
+
+    async function attempt<T>(job: Job<T>): Promise<{ value: T } | "leak"> {
+      const local = new AbortController();
+      const signal = AbortSignal.any([turnSignal, local.signal]);
+      let shown = "";
+      let hasLeaked = false;
+      const onText = job.stream
+        ? (text: string) => {
+            let end = -1;
+            for (const match of text.matchAll(SENTENCE_END)) end = match.index + match[0].length;
+            const approved = text.slice(0, end).trim();
+            if (approved.length <= shown.length) return;
+            if (job.leaks(approved)) {
+              hasLeaked = true;
+              local.abort(new SocraError("answer_leak", "The text gives the answer away"));
+              return;
+            }
+            shown = approved;
+            const stream = job.stream as NonNullable<Job<T>["stream"]>;
+            turn.onStream?.({
+              streamId: stream.streamId,
+              kind: stream.kind,
+              text: stream.format(approved),
+            });
+          }
+        : undefined;
+      try {
+        const output = await job.generate(callOptions(signal, onText));
+        await charge(output.tokens);
+        if (job.leaks(job.textOf(output.value))) return "leak";
+        return { value: output.value };
+      } catch (error) {
+        if (hasLeaked && !turnSignal.aborted) return "leak";
+        throw error;
+      }
+    }
+
+    return {
+      get lastFallback() {
+        return lastFallback;
+      },
+      async isAcceptableInput(text) {
+        try {
+          if (!(await isFlagged([text]))) return true;
+          turn.log.warn({ guard: "moderation", direction: "input" }, "learner text flagged");
+          return false;
+        } catch (error) {
+          // Without a verdict the text may still go to the model: the output is checked too.
+          turn.log.warn({ err: error }, "moderation of learner text failed");
+          return true;
+        }
+      },
+      async run<T>(job: Job<T>): Promise<T | undefined> {
+        lastFallback = undefined;
+        try {
+          if (!(await hasBudget())) {
+            lastFallback = "budget";
+            return undefined;
+          }
+          for (let round = 1; round <= 2; round++) {
+            const result = await attempt(job);
+            if (result === "leak") {
+              turn.log.warn(
+                { guard: "answer-leak", job: job.name, round },
+                "LLM text gave the answer away",
+              );
+              continue;
+            }
+            if (await isFlagged([job.textOf(result.value)])) {
+              turn.log.warn(
+                { guard: "moderation", direction: "output", job: job.name },
+                "LLM text flagged",
+              );
+              lastFallback = "moderated";
+              return undefined;
+            }
+            return result.value;
+          }
+          lastFallback = "leak";
+          return undefined;
+        } catch (error) {
+          const code = error instanceof SocraError ? error.code : "unknown";
+          lastFallback = code === "aborted" ? "aborted" : "failed";
+          turn.log.warn(
+            { err: error, job: job.name, code },
+            "LLM call failed; using authored content",
+          );
+          return undefined;
+        }
+      },
+    };
+  }
+
+  return {
+    llm,
+    timeoutMs: settings.timeoutMs,
+    forTurn: ({ key, log, signal, onStream }) =>
+      make({
+        tenant: key.tenant,
+        learner: key,
+        log,
+        signal,
+        timeoutMs: settings.timeoutMs,
+        ...(onStream ? { onStream } : {}),
+      }),
+    forBackground: (tenant, log, timeoutMs) =>
+      make({ tenant, log, signal: new AbortController().signal, timeoutMs }),
+  };
+}

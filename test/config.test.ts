@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+
+describe("configuration", () => {
+  it("runs without an LLM by default", () => {
+    const config = loadConfig({});
+    expect(config.llm).toBeUndefined();
+    expect(config.store).toBe("memory");
+  });
+
+  it("turns the LLM on with an OpenAI key, moderation included", () => {
+    const config = loadConfig({ OPENAI_API_KEY: "sk-test" });
+    expect(config.llm).toEqual({
+      apiKey: "sk-test",
+      model: "gpt-4.1-mini",
+      timeoutMs: 12_000,
+      maxOutputTokens: 600,
+      dailyTokensPerLearner: 40_000,
+      dailyTokensPerTenant: 2_000_000,
+      moderation: true,
+      structuredOutput: "json_schema",
+    });
+  });
+
+  it("turns the LLM on for a local server without a key, moderation off", () => {
+    const config = loadConfig({
+      OPENAI_BASE_URL: "http://127.0.0.1:11434/v1",
+      LLM_MODEL: "llama3.1:8b",
+      LLM_TIMEOUT_SECONDS: "20",
+      LLM_STRUCTURED_OUTPUT: "json_mode",
+    });
+    expect(config.llm).toMatchObject({
+      baseUrl: "http://127.0.0.1:11434/v1",
+      model: "llama3.1:8b",
+      timeoutMs: 20_000,
+      moderation: false,
+      structuredOutput: "json_mode",
+    });
+    expect(config.llm).not.toHaveProperty("apiKey");
+    expect(
+      loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:8000/v1", LLM_MODERATION: "on" }).llm,
+    ).toMatchObject({ moderation: true });
+  });
+
+  it("names each bad LLM variable", () => {
+    expect(() =>
+      loadConfig({
+        OPENAI_BASE_URL: "ftp://example",
+        LLM_TIMEOUT_SECONDS: "soon",
+        LLM_MODERATION: "maybe",
+      }),
+    ).toThrow(/OPENAI_BASE_URL: .*\n.*LLM_TIMEOUT_SECONDS: .*\n.*LLM_MODERATION/);
+  });
+
+  it("keeps the LLM's time under the turn's hold on the learner", () => {
+    expect(() => loadConfig({ OPENAI_API_KEY: "k", LLM_TIMEOUT_SECONDS: "28" })).toThrow(
+      /LLM_TIMEOUT_SECONDS: must be at least 5 seconds shorter than TURN_LOCK_SECONDS \(30\)/,
+    );
+  });
+});
