@@ -38,7 +38,8 @@ export interface StreamEvent {
 /** Why a call produced nothing usable; the tutor then uses authored content. */
 export type Fallback = "budget" | "failed" | "leak" | "moderated" | "aborted";
 
-interface Job<T> {
+/** One use of the LLM, with what the guards need to check its output. */
+export interface LlmJob<T> {
   /** For logs: "hint", "explain", … */
   readonly name: string;
   readonly generate: (call: LlmCallOptions) => Promise<LlmOutput<T>>;
@@ -57,7 +58,7 @@ interface Job<T> {
 /** The LLM for one turn: every call shares the turn's deadline and passes the guards. */
 export interface TurnAssistant {
   /** A value whose text passed the leak guard and moderation, or undefined (use authored content). */
-  run<T>(job: Job<T>): Promise<T | undefined>;
+  run<T>(job: LlmJob<T>): Promise<T | undefined>;
   /** Whether learner text may be sent to the model (moderation); true when moderation is off. */
   isAcceptableInput(text: string): Promise<boolean>;
   /** Why the last run gave nothing. */
@@ -151,7 +152,7 @@ export function createAssistant(deps: {
       return llm.moderate(texts, callOptions(turnSignal));
     }
 
-    async function attempt<T>(job: Job<T>): Promise<{ value: T } | "leak"> {
+    async function attempt<T>(job: LlmJob<T>): Promise<{ value: T } | "leak"> {
       const local = new AbortController();
       const signal = AbortSignal.any([turnSignal, local.signal]);
       let shown = "";
@@ -168,7 +169,7 @@ export function createAssistant(deps: {
               return;
             }
             shown = approved;
-            const stream = job.stream as NonNullable<Job<T>["stream"]>;
+            const stream = job.stream as NonNullable<LlmJob<T>["stream"]>;
             turn.onStream?.({
               streamId: stream.streamId,
               kind: stream.kind,
@@ -202,7 +203,7 @@ export function createAssistant(deps: {
           return true;
         }
       },
-      async run<T>(job: Job<T>): Promise<T | undefined> {
+      async run<T>(job: LlmJob<T>): Promise<T | undefined> {
         lastFallback = undefined;
         try {
           if (!(await hasBudget())) {

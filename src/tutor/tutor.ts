@@ -30,6 +30,7 @@ import {
 import {
   type AssistOptions,
   createAssistant,
+  type LlmJob,
   type StreamEvent,
   type TurnAssistant,
 } from "./assist.ts";
@@ -428,7 +429,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     const llm = deps.llm;
     const current = openItem(context);
     const message = scrubIdentifiers(text);
-    return context.ai.run({
+    return ask(context, {
       name: "intent",
       generate: (call) =>
         llm.classifyIntent(
@@ -454,7 +455,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       return;
     }
     const current = openItem(context);
-    const reply = await context.ai.run({
+    const reply = await ask(context, {
       name: "answer-question",
       generate: (call) =>
         llm.answerQuestion(
@@ -470,7 +471,6 @@ export function createTutor(deps: TutorDeps): Tutor {
       leaks: leaksFor(current?.item),
     });
     if (!reply) {
-      noteFallback(context);
       say(context, "info", copy.OPEN_QUESTION);
       return;
     }
@@ -528,6 +528,16 @@ export function createTutor(deps: TutorDeps): Tutor {
       0,
       RECENT_MISTAKES,
     );
+  }
+
+  /**
+   * Runs an LLM job through the turn's guards; undefined means authored content (and, when the
+   * learner's budget is spent, they are told so once a day).
+   */
+  async function ask<T>(context: TurnContext, job: LlmJob<T>): Promise<T | undefined> {
+    const value = await context.ai?.run(job);
+    if (value === undefined) noteFallback(context);
+    return value;
   }
 
   /** Tells the learner once a day that their LLM budget is spent. */
@@ -867,7 +877,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     const llm = deps.llm;
     const skill = context.runtime.course.skill(open.skillId);
     if (!context.ai || !llm || !skill) return undefined;
-    const diagnosis = await context.ai.run({
+    const diagnosis = await ask(context, {
       name: "diagnose",
       generate: (call) =>
         llm.diagnose(
@@ -882,10 +892,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       textOf: (value) => value.feedback,
       leaks: leaksFor(item),
     });
-    if (!diagnosis) {
-      noteFallback(context);
-      return undefined;
-    }
+    if (!diagnosis) return undefined;
     const known = skill.misconceptions.some((m) => m.id === diagnosis.misconceptionId);
     return {
       feedback: diagnosis.feedback,
@@ -971,7 +978,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       say(context, "info", copy.MODERATED);
       return "refused";
     }
-    const grade = await context.ai.run({
+    const grade = await ask(context, {
       name: "grade",
       generate: (call) =>
         llm.grade(
@@ -986,10 +993,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       textOf: (value) => value.feedback,
       leaks: leaksFor(item),
     });
-    if (!grade) {
-      noteFallback(context);
-      return undefined;
-    }
+    if (!grade) return undefined;
     const known = skill.misconceptions.some((m) => m.id === grade.misconceptionId);
     return known ? grade : { ...grade, misconceptionId: null };
   }
@@ -1089,7 +1093,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     const extra = open.extraHints ?? [];
     if (!context.ai || !llm || !skill || extra.length >= EXTRA_HINTS) return false;
     const streamId = randomUUID();
-    const text = await context.ai.run({
+    const text = await ask(context, {
       name: "hint",
       generate: (call) =>
         llm.hint(
@@ -1110,10 +1114,7 @@ export function createTutor(deps: TutorDeps): Tutor {
         format: (hintText) => `${copy.extraHintHeader()}${hintText}`,
       },
     });
-    if (text === undefined) {
-      noteFallback(context);
-      return false;
-    }
+    if (text === undefined) return false;
     if (open.attempts === 0) open.hintBeforeAttempt = true;
     open.extraHints = [...extra, text];
     logAttempt(context, open, "hint", {
@@ -1184,7 +1185,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     } catch (error) {
       context.log.warn({ err: error }, "could not read the explanation cache");
     }
-    const text = await context.ai.run({
+    const text = await ask(context, {
       name: "explain",
       generate: (call) => llm.explain({ skill: skillContext(course, skill), learner }, call),
       textOf: (value) => value,
@@ -1195,10 +1196,7 @@ export function createTutor(deps: TutorDeps): Tutor {
         format: (explanation) => copy.explanation(skill.name, explanation),
       },
     });
-    if (text === undefined) {
-      noteFallback(context);
-      return undefined;
-    }
+    if (text === undefined) return undefined;
     await deps.store
       .setCached(cacheKey, text, EXPLANATION_TTL_MS)
       .catch((error: unknown) =>
