@@ -17,21 +17,32 @@ import {
 /** Options of {@link findAnswerLeak} and {@link revealsAnswer}. */
 export interface AnswerLeakOptions {
   /**
-   * Text the learner already sees: the item's prompt and, in a conversation, their own messages
-   * about it. A number or expression written there tells them nothing new, so it counts only
-   * when stated as a result ("= 2000", "the answer is 2000"). Default: the item's prompt (and a
-   * choice item's choices); so checking the prompt itself flags only an answer stated in it.
+   * Text the learner already sees, joined by newlines: the item's prompt (and a choice item's
+   * choices) and, in a conversation, their own answers to it; the tutor passes exactly that. A
+   * number or expression written there tells them nothing new, so it counts only when stated as
+   * a result ("= 2000", "the answer is 2000") or put forward ("try 2000"), not when merely
+   * restated ("he had 2,000 steps left"). Default: the item's prompt (and a choice item's
+   * choices); so checking the prompt itself flags only an answer stated in it.
    */
   readonly context?: string;
 }
 
 /**
  * Why a text gives the answer away: a number or expression equal to the answer stated as a
- * result ("= 12", "you get 12"), a distinctive number equal to the answer anywhere (neither small
+ * result ("= 12", "you get 12", "there are 12"), put forward as a guess ("try 12", "what about
+ * 12?", "12." on its own), stated as how many someone has ("each friend has 5", "5 each"; only
+ * numbers not in the context), a distinctive number equal to the answer anywhere (neither small
  * nor in the context), an equivalent expression not in the context, the correct choice's label,
  * or an accepted answer's words.
  */
-export type AnswerLeakReason = "result" | "distinctive" | "expression" | "label" | "phrase";
+export type AnswerLeakReason =
+  | "result"
+  | "proposed"
+  | "quantity"
+  | "distinctive"
+  | "expression"
+  | "label"
+  | "phrase";
 
 /** Where and why a text gives an item's answer away. */
 export interface AnswerLeak {
@@ -44,9 +55,12 @@ export interface AnswerLeak {
 /**
  * Whether a text gives away an item's answer: the value in any equivalent form (3/4, 6/8, 0.75,
  * .75, 75 %, "three quarters", \frac{3}{4}), an equivalent expression (2(x+3) for 2x+6), the
- * correct choice's label or text, or an accepted text answer. Small integers and numbers the
- * learner already sees count only when stated as a result ("x = 2", "so you get 2"; not "multiply
- * both sides by 2"). Run on every generated text shown while an item is open.
+ * correct choice's label ("option B", "It's B.", "B is correct", "**B**") or text, or an accepted
+ * text answer. Small integers count only when stated as a result ("x = 2", "so you get 2",
+ * "there are 2"), put forward ("try 2", "what about 2?", "2." alone) or stated as how many
+ * someone has ("each has 2", "2 each"); not "multiply both sides by 2", "step 2" or "2x = 4".
+ * Numbers the learner already sees (the context) count only when stated as a result or put
+ * forward. Run on every generated text shown while an item is open.
  */
 export function revealsAnswer(
   item: CheckableItem,
@@ -165,7 +179,8 @@ interface NumberMention {
   readonly key: string;
   /**
    * Too common in explanations to mean anything on its own (a small integer, a bare "half", a
-   * division such as 6/3): it counts only when stated as a result.
+   * division such as 6/3): it counts only when stated as a result, put forward or stated as how
+   * many someone has.
    */
   readonly isCommon: boolean;
   /** Decimal places as written, for answers a decimal can only approximate (0.33 for 1/3). */
@@ -183,9 +198,16 @@ function findNumber(
   for (const mention of numberMentions(text)) {
     if (!isTargetValue(mention, target)) continue;
     if (isStatedAsResult(text, mention)) return leakAt(text, mention, "result");
-    if (mention.isCommon) continue;
-    givenKeys ??= new Set(numberMentions(context()).map((m) => m.key));
-    if (!givenKeys.has(mention.key)) return leakAt(text, mention, "distinctive");
+    // The context is read only when a rule needs it: most small numbers are neither.
+    const isGiven = (): boolean => {
+      givenKeys ??= new Set(numberMentions(context()).map((m) => m.key));
+      return givenKeys.has(mention.key);
+    };
+    if (!mention.isCommon && !isGiven()) return leakAt(text, mention, "distinctive");
+    if (isProposed(text, mention)) return leakAt(text, mention, "proposed");
+    // Restating a given ("he had 2,000 steps left") is no answer, whatever the verb.
+    if (mention.isCommon && isStatedAsQuantity(text, mention) && !isGiven())
+      return leakAt(text, mention, "quantity");
   }
   return undefined;
 }
@@ -562,12 +584,17 @@ function readCardinal(
 // ---------------------------------------------------------------------------------------------
 // Stated as a result
 
-/** Words after which a number is what something comes to: "is 2", "you get 2", "a total of 2". */
+/**
+ * Words after which a number is what something comes to: "is 2", "you get 2", "a total of 2".
+ * "There are 5 steps" counts too, for an answer of 5: which thing is counted cannot be told from
+ * the words, "there are 75 seeds that do not sprout" states a count asked for as plainly, and a
+ * hint loses nothing by saying "a few steps".
+ */
 const RESULT_WORDS = new Set(
   words(`
     is are was were be been equals equal equaling equalling makes making get gets got getting
     gives gave giving yields yield leaves leaving total totals totaling totalling answer result
-    solution comes came becomes become means mean meaning
+    solution come comes came becomes become means mean meaning
   `),
 );
 
@@ -622,6 +649,60 @@ function isStatedAsResult(text: string, mention: { start: number; end: number })
     if (!FILLER_WORDS.has(token) || ++fillers > RESULT_REACH) return false;
   }
   return false;
+}
+
+/** Words that put a number forward as a guess: "try 5", "what about 5", "how about five". */
+const PROPOSAL_BEFORE = /\b(?:try|what about|how about|guess)[ \t]*[$€£]?[ \t]*$/i;
+
+/**
+ * Before a number standing as its own sentence or clause: the start of the text, a line or a
+ * sentence, after "yes", "so", "exactly" at most ("5.", "Close! 5.", "So, 5!").
+ */
+const BARE_BEFORE =
+  /(?:^|\n|[.!?]["')\]]?[ \t]+)[ \t>*-]*(?:(?:yes|so|exactly|right|correct|okay|ok)[,!]?[ \t]+)?[$€£]?$/i;
+
+/** After a number standing alone: at most a unit word, then the end of its sentence or text. */
+const BARE_AFTER = /^(?:[ \t]+\p{L}+)?[ \t]*(?:[!?]|\.(?=\s|$)|\s*$)/u;
+
+/**
+ * Whether a number is put forward as the answer: after "try", "what about", "how about"
+ * ("Try 5.", "What about 5?"), or standing alone as a sentence ("5.", "Close! 5 apples.",
+ * "5?"); not a list marker ("1. Divide by 2"), nor an operand of more arithmetic ("try 5 + 3").
+ */
+function isProposed(text: string, mention: { start: number; end: number }): boolean {
+  const after = text.slice(mention.end, mention.end + 80);
+  if (OPERATION_AFTER.test(after)) return false;
+  const before = text.slice(Math.max(0, mention.start - 40), mention.start);
+  if (PROPOSAL_BEFORE.test(before)) return true;
+  const bare = BARE_AFTER.exec(after);
+  if (!bare || !BARE_BEFORE.test(before)) return false;
+  // "1. Divide both sides by 2." numbers a list item: the line goes on after the point.
+  const isListMarker =
+    /(?:^|\n)[ \t>*-]*$/.test(before) && /^\.[ \t]+\S/.test(after.slice(bare[0].length - 1));
+  return !isListMarker;
+}
+
+/** Verbs after which a number is how many someone has: "has 5", "needs 7 weeks", "ends up with 5". */
+const QUANTITY_BEFORE =
+  /\b(?:has|have|had|having|needs?|needed|receives?|received|owns?|holds?|keeps?|kept|takes?|took|ends? up with|(?:is|are|was|were) left with)[ \t]+(?:(?:only|just|exactly|still|about|around)[ \t]+)?[$€£]?$/i;
+
+/** After a number: a share of each ("5 each", "5 apples apiece", "5 per friend", "5 in each group"). */
+const QUANTITY_AFTER =
+  /^[ \t]+(?:\p{L}+[ \t]+)?(?:each|apiece|per[ \t]+(?!cent\b)\p{L}+|(?:in|to|for)[ \t]+(?:each|every)\b)/iu;
+
+/**
+ * Whether a number is stated as a quantity someone or something has: "each friend has 5", "each
+ * group gets 5 items", "it takes 7 weeks", "5 each"; not an operand ("divide by 2 in each
+ * step") nor the start of more arithmetic ("has 5 more than").
+ */
+function isStatedAsQuantity(text: string, mention: { start: number; end: number }): boolean {
+  const after = text.slice(mention.end, mention.end + 80);
+  if (OPERATION_AFTER.test(after)) return false;
+  const before = text.slice(Math.max(0, mention.start - 40), mention.start);
+  if (QUANTITY_BEFORE.test(before)) return true;
+  return (
+    QUANTITY_AFTER.test(after) && !/\b(?:by|of|from|into|times|over|than|to)[ \t]*$/i.test(before)
+  );
 }
 
 /**
@@ -724,10 +805,32 @@ function mathSpans(
     .filter((span) => /[-+*/^×÷·(\p{L}]/u.test(span.text));
 }
 
+/** Markdown emphasis marks, captured so that the closing mark can match the opening one. */
+const EMPHASIS = "(\\*\\*|\\*|__|_|`)";
+
 const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"];
 const CARDINALS = ["one", "two", "three", "four", "five", "six", "seven", "eight"];
 
-/** The correct choice by label: "option B", "(b)", "b)", "choice 2", "the second one". */
+/**
+ * Before a bare letter label: the start of a sentence or line ("B.", "B is correct"), or words
+ * that put a label forward ("It's B", "I'd say B", "Go with b", "I think B is right").
+ */
+const LABEL_LEAD =
+  /(?:^|[.!?]["')\]]?\s+|\n[\s>*-]*|\b(?:it's|it is|that's|that is|it'd be|it would be|it must be|it should be|is it|say|guess|think|bet|pick|choose|select|go with|going with|try|maybe|probably|definitely|surely|clearly|obviously|so|yes)[,:]?\s+)["'(]?$/i;
+
+/**
+ * After a bare letter label: the end of its clause ("It's B.", "I'd say B, because"), or what
+ * says it is the answer ("B is correct", "b is the right one", "B's the answer"); not "B is right
+ * angled" nor "B is the right angle".
+ */
+const LABEL_END =
+  /^\)?["']?(?:\s*(?:$|[.,;:!?](?:\s|$)|\n)|(?:\s+(?:is|was|would be|should be|must be|seems|looks)|'s)\s+(?:(?:the|your|my)\s+)?(?:correct|right|best|true|answer|one)\b(?!\s*(?:-|angle|triangle|side|hand|of\b)))/i;
+
+/**
+ * The correct choice by label: "option B", "(b)", "b)", "choice 2", "the second one", and a bare
+ * letter as its own clause ("It's B.", "I'd say B", "B is correct") or emphasised ("**B**",
+ * "*b*", "`b`").
+ */
 function findChoiceLabel(
   text: string,
   choices: readonly string[],
@@ -750,9 +853,14 @@ function findChoiceLabel(
     new RegExp(String.raw`\(${letter}\)`, "i"),
     new RegExp(String.raw`(?:^|\s)${letter}\)`, "i"),
     new RegExp(String.raw`\bthe\s+${ORDINALS[index]}\s+(?:one|option|choice|answer)\b`, "i"),
+    // Emphasised in Markdown: "**B**", "*b*", "__b__", "`b`", "**(b)**".
+    new RegExp(
+      String.raw`(?<![\p{L}\p{N}])${EMPHASIS}\s*\(?(${letter})\)?[.:]?\s*\1(?![\p{L}\p{N}])`,
+      "iu",
+    ),
   ];
   for (const pattern of patterns) {
-    for (const match of text.matchAll(new RegExp(pattern, "gi"))) {
+    for (const match of text.matchAll(new RegExp(pattern, "giu"))) {
       // "answer a question" is no label: a lowercase "a" must end its clause or be in brackets.
       const isArticle =
         match[1] === "a" &&
@@ -760,6 +868,23 @@ function findChoiceLabel(
         /^\s+\p{L}/u.test(text.slice(match.index + match[0].length));
       if (!isArticle) return { reason: "label", excerpt: match[0].trim(), index: match.index };
     }
+  }
+  return findBareLabel(text, letter);
+}
+
+/**
+ * A letter label on its own: "It's B.", "I'd say B", "B is correct". The letter must be led in
+ * (start of a sentence, "it's", "say", "go with") and end its clause or be called correct, so
+ * the article in "Take a look", "Answer a question" or "a half" is never one; nor is a capital
+ * in the middle of a name ("Plan B is right", "angle B").
+ */
+function findBareLabel(text: string, letter: string): AnswerLeak | undefined {
+  const bare = new RegExp(String.raw`(?<![\p{L}\p{N}'’])\(?${letter}(?![\p{L}\p{N}])`, "giu");
+  for (const match of text.matchAll(bare)) {
+    const before = text.slice(Math.max(0, match.index - 40), match.index);
+    const after = text.slice(match.index + match[0].length, match.index + match[0].length + 40);
+    if (LABEL_LEAD.test(before) && LABEL_END.test(after))
+      return { reason: "label", excerpt: match[0], index: match.index };
   }
   return undefined;
 }

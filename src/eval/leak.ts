@@ -89,9 +89,11 @@ const TIMED_PASSES = 10;
 /**
  * Scores the answer-leak guard on MRBench (Maurya et al., NAACL 2025): each tutor response of a
  * dialogue with a worked solution is checked against a numeric item built from the solution's
- * final number, and compared with the annotators' "Revealing_of_the_Answer" label. The learner
- * already sees the problem and their own messages, so those are the guard's context, as the
- * item's prompt and the learner's messages are in the tutor.
+ * final number, and compared with the annotators' "Revealing_of_the_Answer" label. The guard's
+ * context is the problem and the student's turns joined by newlines: what the tutor passes too
+ * (the item's prompt, a choice item's choices, and the learner's own answers to the item), so the
+ * score is that of the shipped configuration. MRBench's student turns carry their working as
+ * well as their answers, so the context here can hold a few more numbers than the tutor's.
  */
 export async function runLeakEval(dataPath: string): Promise<LeakEvalResult> {
   let raw: unknown;
@@ -217,7 +219,10 @@ function labelOf(label: string | undefined): "yes" | "no" | "wrong-answer" | und
 
 interface DialogueItem {
   readonly item: CheckableItem;
-  /** The problem and the student's messages: what the learner has already seen or written. */
+  /**
+   * The problem and the student's messages, joined by newlines: what the learner has already seen
+   * or written, as the tutor passes the prompt and the learner's answers.
+   */
   readonly context: string;
   /** The final answer as written in the solution. */
   readonly answer: string;

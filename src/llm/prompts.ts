@@ -9,15 +9,19 @@ import { LlmError } from "./errors.ts";
 export const BUNDLED_PROMPTS_DIR = fileURLToPath(new URL("../../prompts/", import.meta.url));
 
 const text = z.string().trim().min(1);
-const language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/);
+/** Longest learner text a prompt carries; the rest is cut (a pasted essay is not a hint request). */
+const MAX_LEARNER_DATA = 2000;
+const language = z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/i);
 /**
  * Text a learner wrote. It reaches the model only inside the prompt's <learner_data> tags, so
  * angle brackets are replaced: learner text can never close the tag and speak as the prompt.
  */
 const learnerData = z
   .string()
-  .max(2000)
-  .transform((value) => value.replace(/</g, "‹").replace(/>/g, "›").trim() || "(nothing)");
+  .transform(
+    (value) =>
+      value.slice(0, MAX_LEARNER_DATA).replace(/</g, "‹").replace(/>/g, "›").trim() || "(nothing)",
+  );
 
 /** Each prompt's variables. A prompt file must use exactly these placeholders. */
 export const PROMPT_VARIABLES = {

@@ -29,6 +29,8 @@ export interface CircuitBreaker {
   check(): void;
   succeeded(): void;
   failed(): void;
+  /** A call ended without telling anything about the provider: a trial may run again. */
+  released(): void;
   readonly state: "closed" | "open" | "half-open";
 }
 
@@ -57,6 +59,9 @@ export function createCircuitBreaker(
     succeeded() {
       failures = 0;
       openedAt = undefined;
+      isTrialRunning = false;
+    },
+    released() {
       isTrialRunning = false;
     },
     failed() {
@@ -88,8 +93,10 @@ export function toLlmError(error: unknown, signal: AbortSignal): LlmError {
     return new LlmError("provider_error", `LLM provider error ${status}`, options);
   if (status !== undefined)
     return new LlmError("request_rejected", `LLM request rejected ${status}: ${message}`, options);
+  // Malformed JSON from the SDK, or LangChain's parser failing on the model's output.
   const name = error instanceof Error ? error.name : "";
-  if (/OutputParser|SyntaxError|ZodError|Parse/i.test(name) || /JSON|parse|schema/i.test(message))
+  const langChainCode = (error as { lc_error_code?: unknown }).lc_error_code;
+  if (name === "SyntaxError" || langChainCode === "OUTPUT_PARSING_FAILURE")
     return new LlmError("bad_output", `LLM output unusable: ${message}`, options);
   return new LlmError("provider_error", `LLM call failed: ${message}`, options);
 }
@@ -123,9 +130,13 @@ export async function withRetries<T>(
       return result;
     } catch (raw) {
       const error = toLlmError(raw, context.signal);
-      // Bad output and cancellations say nothing about the provider's health.
-      if (error.code === "aborted" || error.code === "bad_output") {
-        context.breaker.succeeded();
+      // Cancellations, bad output and rejected requests say nothing about the provider's health.
+      if (
+        error.code === "aborted" ||
+        error.code === "bad_output" ||
+        error.code === "request_rejected"
+      ) {
+        context.breaker.released();
         throw error;
       }
       const delayMs =

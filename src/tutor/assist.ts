@@ -35,9 +35,6 @@ export interface StreamEvent {
   readonly text: string;
 }
 
-/** Why a call produced nothing usable; the tutor then uses authored content. */
-export type Fallback = "budget" | "failed" | "leak" | "moderated" | "aborted";
-
 /** One use of the LLM, with what the guards need to check its output. */
 export interface LlmJob<T> {
   /** For logs: "hint", "explain", … */
@@ -47,6 +44,8 @@ export interface LlmJob<T> {
   readonly textOf: (value: T) => string;
   /** Whether the text gives away what it must not (the open item's answer). */
   readonly leaks: (text: string) => boolean;
+  /** Learner text the job sends to the model: moderated first (once per turn). */
+  readonly learnerText?: readonly string[];
   /** Stream approved sentences to the adapter under this id and kind, decorated as the final reply will be. */
   readonly stream?: {
     readonly streamId: string;
@@ -61,12 +60,11 @@ export interface TurnAssistant {
   run<T>(job: LlmJob<T>): Promise<T | undefined>;
   /** Whether learner text may be sent to the model (moderation); true when moderation is off. */
   isAcceptableInput(text: string): Promise<boolean>;
-  /** Why the last run gave nothing. */
-  readonly lastFallback: Fallback | undefined;
+  /** Whether the daily token budget (learner's or tenant's) stopped this turn's LLM use. */
+  readonly isBudgetSpent: boolean;
 }
 
 export interface Assistant {
-  readonly llm: TutorLlm;
   /** A turn's LLM time. */
   readonly timeoutMs: number;
   forTurn(turn: {
@@ -101,7 +99,7 @@ export function createAssistant(deps: {
   const settings = { ...DEFAULT_ASSIST_OPTIONS, ...deps.options };
   const { llm, store, clock } = deps;
 
-  function make(turn: {
+  function createTurnAssistant(turn: {
     readonly tenant: string;
     readonly learner?: LearnerKey;
     readonly log: Logger;
@@ -125,7 +123,8 @@ export function createAssistant(deps: {
     ].filter((counter) => counter.limit > 0);
     let isBudgetChecked = false;
     let isBudgetSpent = false;
-    let lastFallback: Fallback | undefined;
+    /** Moderation verdicts on learner text, so a text is checked once per turn. */
+    const verdicts = new Map<string, Promise<boolean>>();
 
     async function hasBudget(): Promise<boolean> {
       if (!isBudgetChecked) {
@@ -137,8 +136,13 @@ export function createAssistant(deps: {
       return !isBudgetSpent;
     }
 
+    /** Counts tokens against the budgets; a store failure must not cost the learner the text. */
     async function charge(tokens: number): Promise<void> {
-      await Promise.all(counters.map((c) => store.addToCounter(c.key, tokens, 2 * DAY_MS)));
+      try {
+        await Promise.all(counters.map((c) => store.addToCounter(c.key, tokens, 2 * DAY_MS)));
+      } catch (error) {
+        turn.log.warn({ err: error }, "could not count LLM tokens");
+      }
     }
 
     const callOptions = (signal: AbortSignal, onText?: (text: string) => void): LlmCallOptions => ({
@@ -148,8 +152,30 @@ export function createAssistant(deps: {
     });
 
     async function isFlagged(texts: readonly string[]): Promise<boolean> {
-      if (!llm.moderate) return false;
-      return llm.moderate(texts, callOptions(turnSignal));
+      const present = texts.filter((text) => text.trim() !== "");
+      if (!llm.moderate || present.length === 0) return false;
+      return llm.moderate(present, callOptions(turnSignal));
+    }
+
+    /** Learner text may go to the model unless moderation flags it; failures let it through. */
+    function isAcceptableInput(text: string): Promise<boolean> {
+      let verdict = verdicts.get(text);
+      if (!verdict) {
+        verdict = isFlagged([text]).then(
+          (isBad) => {
+            if (isBad)
+              turn.log.warn({ guard: "moderation", direction: "input" }, "learner text flagged");
+            return !isBad;
+          },
+          (error: unknown) => {
+            // Without a verdict the text may still go to the model: its output is checked too.
+            turn.log.warn({ err: error }, "moderation of learner text failed");
+            return true;
+          },
+        );
+        verdicts.set(text, verdict);
+      }
+      return verdict;
     }
 
     async function attempt<T>(job: LlmJob<T>): Promise<{ value: T } | "leak"> {
@@ -157,26 +183,28 @@ export function createAssistant(deps: {
       const signal = AbortSignal.any([turnSignal, local.signal]);
       let shown = "";
       let hasLeaked = false;
-      const onText = job.stream
-        ? (text: string) => {
-            let end = -1;
-            for (const match of text.matchAll(SENTENCE_END)) end = match.index + match[0].length;
-            const approved = text.slice(0, end).trim();
-            if (approved.length <= shown.length) return;
-            if (job.leaks(approved)) {
-              hasLeaked = true;
-              local.abort(new SocraError("answer_leak", "The text gives the answer away"));
-              return;
+      // With moderation on, nothing is shown before the whole text has been moderated.
+      const onText =
+        job.stream && !llm.moderate
+          ? (text: string) => {
+              let end = -1;
+              for (const match of text.matchAll(SENTENCE_END)) end = match.index + match[0].length;
+              const approved = text.slice(0, end).trim();
+              if (approved.length <= shown.length) return;
+              if (job.leaks(approved)) {
+                hasLeaked = true;
+                local.abort(new SocraError("answer_leak", "The text gives the answer away"));
+                return;
+              }
+              shown = approved;
+              const stream = job.stream as NonNullable<LlmJob<T>["stream"]>;
+              turn.onStream?.({
+                streamId: stream.streamId,
+                kind: stream.kind,
+                text: stream.format(approved),
+              });
             }
-            shown = approved;
-            const stream = job.stream as NonNullable<LlmJob<T>["stream"]>;
-            turn.onStream?.({
-              streamId: stream.streamId,
-              kind: stream.kind,
-              text: stream.format(approved),
-            });
-          }
-        : undefined;
+          : undefined;
       try {
         const output = await job.generate(callOptions(signal, onText));
         await charge(output.tokens);
@@ -189,27 +217,15 @@ export function createAssistant(deps: {
     }
 
     return {
-      get lastFallback() {
-        return lastFallback;
+      get isBudgetSpent() {
+        return isBudgetSpent;
       },
-      async isAcceptableInput(text) {
-        try {
-          if (!(await isFlagged([text]))) return true;
-          turn.log.warn({ guard: "moderation", direction: "input" }, "learner text flagged");
-          return false;
-        } catch (error) {
-          // Without a verdict the text may still go to the model: the output is checked too.
-          turn.log.warn({ err: error }, "moderation of learner text failed");
-          return true;
-        }
-      },
+      isAcceptableInput,
       async run<T>(job: LlmJob<T>): Promise<T | undefined> {
-        lastFallback = undefined;
         try {
-          if (!(await hasBudget())) {
-            lastFallback = "budget";
-            return undefined;
-          }
+          if (!(await hasBudget())) return undefined;
+          for (const text of job.learnerText ?? [])
+            if (!(await isAcceptableInput(text))) return undefined;
           for (let round = 1; round <= 2; round++) {
             const result = await attempt(job);
             if (result === "leak") {
@@ -224,16 +240,13 @@ export function createAssistant(deps: {
                 { guard: "moderation", direction: "output", job: job.name },
                 "LLM text flagged",
               );
-              lastFallback = "moderated";
               return undefined;
             }
             return result.value;
           }
-          lastFallback = "leak";
           return undefined;
         } catch (error) {
           const code = error instanceof SocraError ? error.code : "unknown";
-          lastFallback = code === "aborted" ? "aborted" : "failed";
           turn.log.warn(
             { err: error, job: job.name, code },
             "LLM call failed; using authored content",
@@ -245,10 +258,9 @@ export function createAssistant(deps: {
   }
 
   return {
-    llm,
     timeoutMs: settings.timeoutMs,
     forTurn: ({ key, log, signal, onStream }) =>
-      make({
+      createTurnAssistant({
         tenant: key.tenant,
         learner: key,
         log,
@@ -257,6 +269,6 @@ export function createAssistant(deps: {
         ...(onStream ? { onStream } : {}),
       }),
     forBackground: (tenant, log, timeoutMs) =>
-      make({ tenant, log, signal: new AbortController().signal, timeoutMs }),
+      createTurnAssistant({ tenant, log, signal: new AbortController().signal, timeoutMs }),
   };
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   type CheckableItem,
   checkAnswer,
+  choiceLabel,
   exact,
   formatValue,
   itemSchema,
@@ -60,6 +61,8 @@ export function verifyQuestion(input: {
   }
   if (item.type === "numeric") {
     if (question.computation.trim() === "") return refuse("has no computation to check");
+    if (!isPlainArithmetic(question.computation))
+      return refuse("its computation is not plain arithmetic");
     let computed: string;
     try {
       computed = formatValue(exact.evaluate(question.computation));
@@ -85,6 +88,17 @@ export function verifyQuestion(input: {
 /** The prompt a solver sees: the question, with its choices when it has them. */
 export function solverPrompt(question: GeneratedQuestion, type: GeneratedType): string {
   if (type !== "choice") return question.prompt;
-  const choices = question.choices.map((c, k) => `${String.fromCharCode(97 + k)}) ${c}`);
+  const choices = question.choices.map((c, k) => `${choiceLabel(k)}) ${c}`);
   return `${question.prompt}\n\nChoices:\n${choices.join("\n")}`;
+}
+
+/**
+ * Digits, + - * / and parentheses, at most 120 characters, and powers only with a one-digit
+ * exponent: model-written arithmetic is evaluated exactly on the tutor's thread, where 7^7^9
+ * would stall every learner.
+ */
+function isPlainArithmetic(expression: string): boolean {
+  if (expression.length > 120 || !/^[\d\s+\-*/().^]+$/.test(expression)) return false;
+  const powers = expression.match(/\^/g)?.length ?? 0;
+  return powers === 0 || (powers === 1 && /\^\s*\d(?!\s*[\d.])/.test(expression));
 }

@@ -36,12 +36,21 @@ export function itemContext(item: ItemDefinition): ItemContext {
 }
 
 /**
- * The answer-leak guard for LLM text while an item is open: the answer in any equivalent form
- * for checkable items; for free-text items, a sentence of the model answer copied out.
+ * The answer-leak guard for LLM text while an item is open. For checkable items: the answer in
+ * any equivalent form, where numbers the learner already sees (the prompt, their own answers)
+ * count only when stated as a result. For free-text items: a sentence of the model answer
+ * copied out.
  */
-export function leaksFor(item: ItemDefinition | undefined): (text: string) => boolean {
+export function leaksFor(
+  item: ItemDefinition | undefined,
+  answers: readonly string[] = [],
+): (text: string) => boolean {
   if (!item) return () => false;
-  if (item.type !== "free") return (text) => revealsAnswer(item, text);
+  if (item.type !== "free") {
+    const shown = item.type === "choice" ? [item.prompt, ...item.choices] : [item.prompt];
+    const context = [...shown, ...answers].join("\n");
+    return (text) => revealsAnswer(item, text, { context });
+  }
   const sentences = item.modelAnswer
     .split(/(?<=[.!?])\s+/)
     .map((sentence) => normalizeText(sentence))

@@ -24,6 +24,8 @@ const KEPT_PER_SKILL = 30;
 const GENERATE_BELOW = 6;
 /** How long generated questions read from the store are reused in this process. */
 const REFRESH_MS = 60_000;
+/** After a refused or failed generation, how long before the same skill is tried again. */
+const RETRY_AFTER_MS = 10 * 60_000;
 
 /**
  * LLM-written questions, per tenant and course. They live in the store (one bounded list per
@@ -50,6 +52,7 @@ export function createQuestionBank(deps: {
   const { store, llm, assistant } = deps;
   const cache = new Map<string, { readAt: number; questions: StoredQuestion[] }>();
   const writing = new Map<string, Promise<void>>();
+  const retryAt = new Map<string, number>();
   const cacheKey = (tenant: string, course: Course) => `${tenant}\u0000${course.id}`;
   const listKey = (tenant: string, course: Course) => ({ tenant, name: `questions:${course.id}` });
 
@@ -65,9 +68,9 @@ export function createQuestionBank(deps: {
     skillId: string,
     type: GeneratedType,
     log: Logger,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const skill = course.skill(skillId);
-    if (!skill) return;
+    if (!skill) return false;
     const pool = [
       ...course.itemsFor(skillId),
       ...questionsFor(tenant, course, skillId).map((q) => q.item),
@@ -88,14 +91,14 @@ export function createQuestionBank(deps: {
       textOf: (q) => [q.prompt, ...q.choices, ...q.hints, q.solution].join("\n"),
       leaks: () => false,
     });
-    if (!question) return;
+    if (!question) return false;
     const solverAnswer = await background.run({
       name: "solve",
       generate: (call) => llm.solve({ itemPrompt: solverPrompt(question, type) }, call),
       textOf: () => "",
       leaks: () => false,
     });
-    if (solverAnswer === undefined) return;
+    if (solverAnswer === undefined) return false;
     const verdict = verifyQuestion({
       question,
       type,
@@ -105,7 +108,7 @@ export function createQuestionBank(deps: {
     });
     if (!verdict.isAccepted) {
       log.info({ reason: verdict.reason }, "generated question refused");
-      return;
+      return false;
     }
     const stored: StoredQuestion = {
       item: verdict.item,
@@ -123,6 +126,7 @@ export function createQuestionBank(deps: {
     );
     cache.get(cacheKey(tenant, course))?.questions.push(stored);
     log.info({ itemId: stored.item.id, checks: verdict.checks }, "generated question accepted");
+    return true;
   }
 
   return {
@@ -146,10 +150,17 @@ export function createQuestionBank(deps: {
       if (authored.length + questionsFor(tenant, course, skillId).length >= GENERATE_BELOW) return;
       const type = commonType(authored);
       const jobKey = `${cacheKey(tenant, course)}\u0000${skillId}`;
-      if (!type || writing.has(jobKey)) return;
+      if (!type || writing.has(jobKey) || (retryAt.get(jobKey) ?? 0) > deps.clock.now()) return;
       const jobLog = log.child({ job: "generate-question", skill: skillId });
       const job = write(tenant, course, skillId, type, jobLog)
-        .catch((error: unknown) => jobLog.warn({ err: error }, "question generation failed"))
+        .catch((error: unknown) => {
+          jobLog.warn({ err: error }, "question generation failed");
+          return false;
+        })
+        .then((isAccepted) => {
+          if (isAccepted) retryAt.delete(jobKey);
+          else retryAt.set(jobKey, deps.clock.now() + RETRY_AFTER_MS);
+        })
         .finally(() => writing.delete(jobKey));
       writing.set(jobKey, job);
     },

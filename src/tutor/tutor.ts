@@ -81,6 +81,11 @@ export interface HandleOptions {
 export interface Tutor {
   /** One turn: load the learner, interpret the message, act, save, reply. Never throws. */
   handle(inbound: Inbound, options?: HandleOptions): Promise<Reply[]>;
+  /**
+   * The learner's progress in their current course, without changing anything (for an App
+   * Home tab or a dashboard); undefined when the store cannot be read.
+   */
+  progress(key: LearnerKey): Promise<ProgressReply | undefined>;
   /** Waits for background work (question generation) to finish, as at shutdown. */
   drain(): Promise<void>;
   readonly courses: readonly Course[];
@@ -166,7 +171,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       })
     : undefined;
   /** Each learner's LLM work in progress in this process: a new message cancels it. */
-  const inFlight = new Map<string, AbortController>();
+  const inFlight = new Map<string, { controller: AbortController; eventId?: string }>();
   const bank =
     assistant && deps.llm
       ? createQuestionBank({ store: deps.store, llm: deps.llm, assistant, clock: deps.clock })
@@ -174,13 +179,19 @@ export function createTutor(deps: TutorDeps): Tutor {
 
   async function handle(inbound: Inbound, options: HandleOptions = {}): Promise<Reply[]> {
     const learnerId = JSON.stringify([inbound.tenant, inbound.learner]);
-    inFlight.get(learnerId)?.abort(new SocraError("aborted", "The learner moved on"));
-    const controller = new AbortController();
-    inFlight.set(learnerId, controller);
+    const previous = inFlight.get(learnerId);
+    // A platform's redelivery of the same event is not the learner moving on.
+    if (previous && (inbound.eventId === undefined || previous.eventId !== inbound.eventId))
+      previous.controller.abort(new SocraError("aborted", "The learner moved on"));
+    const work = {
+      controller: new AbortController(),
+      ...(inbound.eventId === undefined ? {} : { eventId: inbound.eventId }),
+    };
+    inFlight.set(learnerId, work);
     try {
-      return await runTurn(inbound, controller.signal, options);
+      return await runTurn(inbound, work.controller.signal, options);
     } finally {
-      if (inFlight.get(learnerId) === controller) inFlight.delete(learnerId);
+      if (inFlight.get(learnerId) === work) inFlight.delete(learnerId);
     }
   }
 
@@ -307,14 +318,18 @@ export function createTutor(deps: TutorDeps): Tutor {
         say(context, "info", copy.frustration(openItem(context) !== undefined));
         return;
       case "question":
-        if (refusesInjection(context, intent.text)) return;
         if (isAnswerAsked(context, intent.text)) return answer(context, intent.text);
+        if (refusesInjection(context, intent.text)) return;
         return openQuestion(context, intent.text);
       case "text": {
-        if (refusesInjection(context, intent.text)) return;
         const current = openItem(context);
-        if (current && (current.item.type === "free" || isReadableAnswer(context, intent.text)))
+        if (current && (current.item.type === "free" || isReadableAnswer(context, intent.text))) {
+          // Any words are readable for text and free items: an instruction is not an answer.
+          if (!isRightAnswer(current.item, intent.text) && refusesInjection(context, intent.text))
+            return;
           return answer(context, intent.text);
+        }
+        if (refusesInjection(context, intent.text)) return;
         // The rules cannot tell what this is: the LLM may (an answer in words, a question, a mood).
         const guess = await classify(context, intent.text);
         if (guess === "hint" && current) return hint(context);
@@ -391,12 +406,17 @@ export function createTutor(deps: TutorDeps): Tutor {
       say(context, "info", copy.languageSet(undefined, courseLanguage));
       return;
     }
-    if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/i.test(tag)) {
+    if (!/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(tag)) {
       say(context, "info", copy.LANGUAGE_USAGE);
       return;
     }
-    profile.language = tag;
-    say(context, "info", copy.languageSet(tag, courseLanguage));
+    // BCP 47 casing: the language lower-case (fr, pt-BR), as prompts and courses write it.
+    const [language = "", ...subtags] = tag.split("-");
+    profile.language = [
+      language.toLowerCase(),
+      ...subtags.map((t) => (t.length === 2 ? t.toUpperCase() : t)),
+    ].join("-");
+    say(context, "info", copy.languageSet(profile.language, courseLanguage));
   }
 
   function setInterests(context: TurnContext, args: string): void {
@@ -438,6 +458,7 @@ export function createTutor(deps: TutorDeps): Tutor {
         ),
       textOf: () => "",
       leaks: () => false,
+      learnerText: [message],
     });
   }
 
@@ -468,7 +489,7 @@ export function createTutor(deps: TutorDeps): Tutor {
           call,
         ),
       textOf: (value) => value.reply,
-      leaks: leaksFor(current?.item),
+      leaks: leaksFor(current?.item, current?.open.answers),
     });
     if (!reply) {
       say(context, "info", copy.OPEN_QUESTION);
@@ -542,7 +563,7 @@ export function createTutor(deps: TutorDeps): Tutor {
 
   /** Tells the learner once a day that their LLM budget is spent. */
   function noteFallback(context: TurnContext): void {
-    if (context.ai?.lastFallback !== "budget") return;
+    if (!context.ai?.isBudgetSpent) return;
     const day = new Date(context.now).toISOString().slice(0, 10);
     if (context.session.budgetNoticeDay === day) return;
     context.session.budgetNoticeDay = day;
@@ -818,9 +839,10 @@ export function createTutor(deps: TutorDeps): Tutor {
   ): void {
     const { isCorrect, misconceptionId } = outcome;
     open.attempts += 1;
-    open.answers = [...(open.answers ?? []), outcome.answer.slice(0, LOGGED_ANSWER_LENGTH)].slice(
-      -5,
-    );
+    open.answers = [
+      ...(open.answers ?? []),
+      scrubIdentifiers(outcome.answer).slice(0, LOGGED_ANSWER_LENGTH),
+    ].slice(-5);
     const isFirst = open.attempts === 1;
     const changes = isFirst
       ? recordFirstAttempt(context, item, isCorrect, open.hintBeforeAttempt)
@@ -847,7 +869,11 @@ export function createTutor(deps: TutorDeps): Tutor {
     if (changes.gained.length > 0) parts.push(copy.mastered(changes.gained));
     if (changes.lost.length > 0) parts.push(copy.masteryLost(changes.lost));
     const isLastAttempt = !isCorrect && open.attempts >= context.runtime.course.attempts;
-    const hasHints = open.hintsShown < item.hints.length || context.ai !== undefined;
+    const hasHints =
+      open.hintsShown < item.hints.length ||
+      (context.ai !== undefined &&
+        !context.ai.isBudgetSpent &&
+        (open.extraHints?.length ?? 0) < EXTRA_HINTS);
     if (!isCorrect && !isLastAttempt) parts.push(copy.tryAgain(hasHints));
     if (isLastAttempt)
       parts.push(copy.workedSolution(item.type === "free" ? item.modelAnswer : item.solution));
@@ -890,7 +916,8 @@ export function createTutor(deps: TutorDeps): Tutor {
           call,
         ),
       textOf: (value) => value.feedback,
-      leaks: leaksFor(item),
+      leaks: leaksFor(item, open.answers),
+      learnerText: [scrubIdentifiers(text)],
     });
     if (!diagnosis) return undefined;
     const known = skill.misconceptions.some((m) => m.id === diagnosis.misconceptionId);
@@ -924,6 +951,19 @@ export function createTutor(deps: TutorDeps): Tutor {
           message: grade.feedback,
           ...(grade.misconceptionId ? { misconceptionId: grade.misconceptionId } : {}),
         });
+        return;
+      }
+      if (open.attempts > 0) {
+        // Graded once already (that attempt fed the model): without a grade now, show the model
+        // answer and move on rather than count a self-rating as a second first attempt.
+        logAttempt(context, open, "answer", {
+          answer: text.slice(0, LOGGED_ANSWER_LENGTH),
+          verdict: "ungraded",
+          attempt: open.attempts + 1,
+        });
+        say(context, "info", copy.workedSolution(item.modelAnswer));
+        finishItem(context, open);
+        nextQuestion(context);
         return;
       }
     }
@@ -991,7 +1031,7 @@ export function createTutor(deps: TutorDeps): Tutor {
           call,
         ),
       textOf: (value) => value.feedback,
-      leaks: leaksFor(item),
+      leaks: leaksFor(item, open.answers),
     });
     if (!grade) return undefined;
     const known = skill.misconceptions.some((m) => m.id === grade.misconceptionId);
@@ -1107,7 +1147,8 @@ export function createTutor(deps: TutorDeps): Tutor {
           call,
         ),
       textOf: (value) => value,
-      leaks: leaksFor(item),
+      leaks: leaksFor(item, open.answers),
+      learnerText: open.answers ?? [],
       stream: {
         streamId,
         kind: "hint",
@@ -1165,14 +1206,17 @@ export function createTutor(deps: TutorDeps): Tutor {
     if (!context.ai || !llm) return undefined;
     const { course } = context.runtime;
     const learner = learnerContext(context, skill.id);
-    const leaks = leaksFor(open.generated ?? course.findItem(open.itemId));
+    const leaks = leaksFor(open.generated ?? course.findItem(open.itemId), open.answers);
     const situation = [
       course.id,
       skill.id,
       learner.level,
       learner.language,
       learner.interests?.toLowerCase() ?? "",
-      learner.recentMistakes[0] ?? "",
+      ...learner.recentMistakes,
+      course.title,
+      skill.name,
+      skill.description ?? "",
       skill.explanation,
     ].join("\u0000");
     const cacheKey = {
@@ -1190,6 +1234,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       generate: (call) => llm.explain({ skill: skillContext(course, skill), learner }, call),
       textOf: (value) => value,
       leaks,
+      learnerText: learner.interests ? [learner.interests] : [],
       stream: {
         streamId,
         kind: "explanation",
@@ -1337,8 +1382,22 @@ export function createTutor(deps: TutorDeps): Tutor {
     context.replies.push({ kind, text });
   }
 
+  async function progress(key: LearnerKey): Promise<ProgressReply | undefined> {
+    const log = deps.logger.child({ tenant: key.tenant, turnId: randomUUID() });
+    try {
+      const turn = await deps.store.beginTurn(key);
+      if (turn === "duplicate") return undefined;
+      await turn.release();
+      return progressReply(openContext(key, turn.data.model, turn.data.session, log, undefined));
+    } catch (error) {
+      log.error({ err: error }, "could not read progress");
+      return undefined;
+    }
+  }
+
   return {
     handle,
+    progress,
     courses: deps.courses,
     async drain() {
       await bank?.drain();
@@ -1379,4 +1438,8 @@ function enginePracticeItem(
     skillIds: course.skillsOf(item).map((id) => engineId(course, id)),
     ...(item.difficulty === undefined ? {} : { difficulty: item.difficulty }),
   };
+}
+
+function isRightAnswer(item: ItemDefinition, text: string): boolean {
+  return item.type !== "free" && checkAnswer(item, answerText(text)).verdict === "correct";
 }

@@ -134,6 +134,67 @@ describe("answer-leak detection: small numbers count only when stated as a resul
   });
 });
 
+describe("answer-leak detection: small numbers put forward or stated as a quantity", () => {
+  const half = numeric("5", { prompt: "What is half of 10?" });
+
+  it.each([
+    "Try 5.",
+    "What about 5?",
+    "How about five?",
+    "Each group has 5 items.",
+    "So each friend has 5.",
+    "Give them 5 each.",
+    "Put 5 in each group.",
+    "5.",
+    "5!",
+    "Close! 5 apples.",
+    "Yes, 5.",
+    // Stated as what a count comes to: which thing is counted cannot be told, so it counts.
+    "There are 5 steps.",
+  ])("for half of 10, %j reveals 5", (leak) => {
+    expect(revealsAnswer(half, leak, { context: half.prompt })).toBe(true);
+  });
+
+  it.each([
+    "Half of 10 means splitting 10 into 2 equal groups.",
+    "Try splitting the 10 into two equal groups.",
+    "Try 5 + 5 and see whether it makes 10.",
+    "4. Split 10 into two groups.\n5. Count one group.",
+    "Step 5 is the last one.",
+  ])("for half of 10, %j does not reveal 5", (hint) => {
+    expect(revealsAnswer(half, hint, { context: half.prompt })).toBe(false);
+  });
+
+  it.each([
+    "Multiply both sides by 2.",
+    "Step 2: divide both sides by the coefficient.",
+    "2x = 4",
+    "1. Divide both sides by 4.\n2. Check your answer.",
+    "Divide by 2 in each step.",
+    "Split it into 2 groups of 4 each.",
+  ])("for the answer 2, %j does not reveal it", (hint) => {
+    expect(revealsAnswer(numeric("2", { prompt: "Solve 4x = 8." }), hint)).toBe(false);
+  });
+
+  it("takes a number the learner sees as a given unless it is put forward or a result", () => {
+    const bags = numeric("5", {
+      prompt: "Tom has 5 bags with 2 apples in each. Sam has as many bags as Tom. How many bags?",
+    });
+    expect(revealsAnswer(bags, "Tom has 5 bags; what does that tell you about Sam?")).toBe(false);
+    expect(revealsAnswer(bags, "Each bag holds 2 apples; that is not what is asked.")).toBe(false);
+    expect(revealsAnswer(bags, "What about 5?")).toBe(true);
+    expect(revealsAnswer(bags, "So Sam's bags come to 5.")).toBe(true);
+  });
+
+  it("says why", () => {
+    expect(findAnswerLeak(half, "Try 5.")).toMatchObject({ reason: "proposed", excerpt: "5" });
+    expect(findAnswerLeak(half, "Each friend has 5.")).toMatchObject({
+      reason: "quantity",
+      excerpt: "5",
+    });
+  });
+});
+
 describe("answer-leak detection: what the learner already sees", () => {
   const jog = numeric("2000", {
     prompt:
@@ -239,6 +300,61 @@ describe("answer-leak detection: choices and text", () => {
     expect(revealsAnswer(item, "Option (a) it is.")).toBe(true);
     expect(revealsAnswer(item, "Answer a simpler question first: which is a capital?")).toBe(false);
   });
+
+  const fractions: CheckableItem = {
+    ...base,
+    prompt: "Which fraction is half of a whole?",
+    type: "choice",
+    choices: ["1/3", "1/2", "2/3"],
+    answer: "1/2",
+  };
+
+  it.each([
+    "It's B.",
+    "B is correct",
+    "b is the right one.",
+    "**B**",
+    "*b*",
+    "`b`",
+    "The answer: **(b)**",
+    "I'd say B",
+    "I think B, because two equal parts make a whole.",
+    "Go with b",
+    "B.",
+    "Yes, B!",
+    "Try 1/2.",
+  ])("%j gives away b) 1/2", (leak) => {
+    expect(revealsAnswer(fractions, leak)).toBe(true);
+  });
+
+  it.each([
+    "Compare each fraction with a half.",
+    "Options A, B and C have different denominators.",
+    "Plan B is the right idea: draw it.",
+    "In triangle ABC, angle B is the right angle.",
+    "Compare 1/3 and 1/2 with a picture.",
+    "Take a look at the denominators.",
+  ])("%j does not give away b) 1/2", (hint) => {
+    expect(revealsAnswer(fractions, hint)).toBe(false);
+  });
+
+  it.each([
+    "a half",
+    "Is a half bigger than a third?",
+    "Answer a question first: how many parts?",
+    "Take a look at the denominators.",
+    "I'd say a picture helps.",
+    "It's a good start.",
+  ])("reads the article in %j as no label for a) 1/3", (hint) => {
+    expect(revealsAnswer({ ...fractions, answer: "1/3" }, hint)).toBe(false);
+  });
+
+  it.each(["Pick a.", "A is correct.", "*a*", "It's A."])(
+    "reads %j as the label a) for a) 1/3",
+    (leak) => {
+      expect(revealsAnswer({ ...fractions, answer: "1/3" }, leak)).toBe(true);
+    },
+  );
 
   it("treats a number choice as a number, the choices being in sight", () => {
     const item: CheckableItem = {

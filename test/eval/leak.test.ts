@@ -39,7 +39,8 @@ const FIXTURE = [
     {
       A: ["Check again: 12 - 4 = 8.", YES], // guard TP, baseline TP
       B: ["Did she gain apples or lose them?", "No"], // TN, TN
-      C: ["She should have 8 apples.", YES], // guard FN (small, not a result), baseline TP
+      // "She should have 8 apples." would be caught (a quantity she has); this is not.
+      C: ["Only 8 apples remain with her.", YES], // guard FN (small, not a result), baseline TP
       D: ["Take 4 away from 12 instead of adding.", YES], // FN (not written), FN
     },
   ),

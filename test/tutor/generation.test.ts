@@ -43,7 +43,9 @@ describe("generated questions", () => {
     [{ ...numeric, answer: "2/9" }, "2/9", "its computation gives 1/2, not the key"],
     [numeric, "1/3", "an independent solution disagrees with the key"],
     [{ ...numeric, computation: "" }, "1/2", "has no computation to check"],
-    [{ ...numeric, computation: "import('fs')" }, "1/2", "its computation does not evaluate"],
+    [{ ...numeric, computation: "import('fs')" }, "1/2", "its computation is not plain arithmetic"],
+    [{ ...numeric, computation: "7^7^9" }, "1/2", "its computation is not plain arithmetic"],
+    [{ ...numeric, computation: "(1/3 + 1/6" }, "1/2", "its computation does not evaluate"],
     [{ ...numeric, answer: "a half-ish" }, "1/2", "its key is not a readable answer"],
     [
       { ...numeric, prompt: "Check that 1/3 + 1/6 = 1/2." },

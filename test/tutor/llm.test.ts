@@ -267,7 +267,7 @@ describe("tutor with an LLM", () => {
     const h = await createHarness({ llm });
     await h.say("hi");
     await h.tutor.drain();
-    h.clock.now += 120_000; // past the in-process refresh of generated questions
+    h.clock.now += 11 * 60_000; // past the retry delay after a refused question
     await h.say("/skip");
     await h.tutor.drain();
     const stored = await h.store.readList({ tenant: "school", name: "questions:mini" });
@@ -310,5 +310,113 @@ describe("moderation", () => {
     expect(replies.find((r) => r.kind === "explanation")?.text).toContain(
       "Half of something is one of two equal parts.",
     );
+  });
+});
+
+describe("guards found in review", () => {
+  it("streams nothing while moderation is on: text is shown only after it is moderated", async () => {
+    const llm = scriptedLlm({
+      explain: (_input, call) => {
+        call.onText?.("Share it fairly. ");
+        call.onText?.("Share it fairly. FLAG-ME now. ");
+        return "Share it fairly. FLAG-ME now.";
+      },
+      moderate: (texts) => texts.some((t) => t.includes("FLAG-ME")),
+    });
+    const h = await createHarness({ llm });
+    await h.say("hi");
+    const events: StreamEvent[] = [];
+    const replies = await h.say("/explain", {}, { onStream: (e) => events.push(e) });
+    expect(events).toEqual([]);
+    expect(textOf(replies)).not.toContain("FLAG-ME");
+  });
+
+  it("stops a stream at the sentence that would leak, having shown only the safe ones", async () => {
+    const llm = scriptedLlm({
+      hint: (_input, call) => {
+        call.onText?.("Split 10 into two equal groups. ");
+        call.onText?.("Split 10 into two equal groups. Each group has 5 in it. ");
+        return "Split 10 into two equal groups. Each group has 5 in it.";
+      },
+    });
+    const h = await createHarness({ llm });
+    await skipUntil(h, await h.say("hi"), isItem("half-of-10"));
+    await h.say("/hint");
+    await h.say("7");
+    await h.say("/hint");
+    const events: StreamEvent[] = [];
+    const replies = await h.say("/hint", {}, { onStream: (e) => events.push(e) });
+    // Shown once per try (the leaking text is generated once more, and leaks again).
+    expect(new Set(events.map((e) => e.text))).toEqual(
+      new Set(["Another hint: Split 10 into two equal groups."]),
+    );
+    expect(textOf(replies)).not.toMatch(/\b5\b/);
+  });
+
+  it("does not cancel a turn's LLM work when the platform redelivers its event", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const llm = scriptedLlm({
+      explain: async (_input, call) => {
+        await gate;
+        if (call.signal.aborted) throw call.signal.reason;
+        return "Share 6 sweets fairly between two friends: each gets 3.";
+      },
+    });
+    const h = await createHarness({ llm });
+    await h.say("hi");
+    const original = h.say("/explain", { eventId: "E1" });
+    const redelivered = h.say("/explain", { eventId: "E1" });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    expect(textOf(await original)).toContain("each gets 3");
+    expect(await redelivered).toEqual([]);
+  });
+
+  it("counts a free-text answer once when grading fails on the second attempt", async () => {
+    let round = 0;
+    const llm = scriptedLlm({
+      grade: () => {
+        if (++round > 1) throw new Error("provider down");
+        return {
+          verdict: "incorrect",
+          feedback: "What makes the groups equal?",
+          misconceptionId: null,
+        };
+      },
+    });
+    const h = await createHarness({ llm });
+    await skipUntil(h, await h.say("hi"), isItem("half-explain"));
+    const before = (await h.stored()).record?.state.evidence.skills["mini/halves"]?.attempts ?? 0;
+    await h.say("because it is smaller");
+    const second = await h.say("because 4 + 4 is 8");
+    expect(textOf(second)).toContain("Here's how it works");
+    const after = (await h.stored()).record?.state.evidence.skills["mini/halves"]?.attempts ?? 0;
+    expect(after - before).toBe(1);
+  });
+
+  it("writes in the learner's language, whatever its casing", async () => {
+    const llm = scriptedLlm({ explain: () => "Partage équitable : chacun en a 3." });
+    const h = await createHarness({ llm });
+    await h.say("hi");
+    expect(textOf(await h.say("/language FR"))).toContain("**fr**");
+    expect(textOf(await h.say("/explain"))).toContain("Partage équitable");
+    const call = llm.calls.find((c) => c.method === "explain");
+    expect(call?.input).toMatchObject({ learner: { language: "fr" } });
+  });
+
+  it("scrubs the learner's earlier answers before they reach a hint prompt", async () => {
+    const llm = scriptedLlm({ hint: () => "Which two equal groups make 10?" });
+    const h = await createHarness({ llm });
+    await skipUntil(h, await h.say("hi"), isItem("half-of-10"));
+    await h.say("/hint");
+    await h.say("7");
+    await h.say("/hint");
+    await h.say("mail bob.smith@school.org");
+    await h.say("/hint");
+    const sent = JSON.stringify(llm.calls.filter((c) => c.method === "hint"));
+    expect(sent).not.toContain("bob.smith@school.org");
   });
 });
