@@ -34,8 +34,8 @@ import {
   ValidationError,
 } from "./engine/index.ts";
 import { formatLeakEval, runLeakEval, runTutorEval } from "./eval/index.ts";
-import { createOpenAiLlm } from "./llm/index.ts";
-import { type App, BUNDLED_COURSES_DIR, createApp } from "./main.ts";
+import { type App, BUNDLED_COURSES_DIR, createApp, createLlm } from "./main.ts";
+import { serve } from "./serve.ts";
 import { systemClock } from "./tutor/index.ts";
 
 const USAGE = `Usage: socra [command] [options]
@@ -43,6 +43,8 @@ const USAGE = `Usage: socra [command] [options]
 Commands:
   chat          The tutor in this terminal (the default command): one message per line
                   [--course ID|FILE] [--learner ID] [--store memory|redis] [--redis-url URL] [--json]
+  serve         Every platform whose credentials are configured (Slack), with /healthz and
+                  /metrics on PORT; stops cleanly on Ctrl-C or SIGTERM
   course list   The courses available
   course validate FILE…   Check course files; every problem with file, line and column
   course schema The JSON Schema of course files, for editor autocompletion
@@ -516,7 +518,7 @@ async function evalCommand(args: string[]): Promise<void> {
       );
     if (!existsSync(values.data)) throw new UsageError(`No MathDial file at ${values.data}`);
     const result = await runTutorEval({
-      llm: createOpenAiLlm({ config: config.llm, clock: systemClock }),
+      llm: createLlm(config.llm),
       clock: systemClock,
       dataPath: values.data,
       conversations: positiveInteger("conversations", values.conversations, 20),
@@ -549,6 +551,18 @@ async function evalCommand(args: string[]): Promise<void> {
   throw new UsageError(`Unknown eval command "${sub ?? ""}": use leak or tutor`);
 }
 
+async function serveCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { ...STORE_OPTIONS }, strict: true });
+  const server = await serve(configWith(values));
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  server.app.logger.info({}, "stopping");
+  await server.close();
+}
+
 /** Runs one command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -560,6 +574,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (command === undefined || command === "chat" || command.startsWith("--"))
       await chat(command === "chat" ? rest : [...argv]);
     else if (command === "course") return await courseCommand(rest);
+    else if (command === "serve") await serveCommand(rest);
     else if (command === "bench" && rest[0] === "turns") await benchTurns(rest.slice(1));
     else if (command === "kt" && rest[0] === "bench") ktBench(rest.slice(1));
     else if (command === "kt" && rest[0] === "microbench") ktMicrobench(rest.slice(1));

@@ -51,6 +51,16 @@ const envSchema = z.object({
   LLM_STRUCTURED_OUTPUT: z
     .enum(["json_schema", "function_calling", "json_mode"])
     .default("json_schema"),
+  PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535).default(3000),
+  SLACK_BOT_TOKEN: z.string().startsWith("xoxb-", { error: "must start with xoxb-" }).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().startsWith("xapp-", { error: "must start with xapp-" }).optional(),
+  SLACK_CLIENT_ID: z.string().min(1).optional(),
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  SLACK_STATE_SECRET: z.string().min(1).optional(),
+  SLACK_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .optional(),
   TURN_LOCK_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int()
@@ -72,6 +82,28 @@ export interface Config {
   readonly turnLockMs: number;
   /** The LLM, when a key or a local endpoint is configured; authored content only otherwise. */
   readonly llm?: LlmConfig;
+  /** HTTP port: Slack's events in HTTP mode, and /healthz and /metrics. */
+  readonly port: number;
+  /** Slack, when its credentials are configured. */
+  readonly slack?: SlackConfig;
+}
+
+/** A Slack app: one workspace (bot token) or many (OAuth), over Socket Mode or HTTP. */
+export interface SlackConfig {
+  /** Verifies HTTP requests; not needed in Socket Mode. */
+  readonly signingSecret?: string;
+  /** Single-workspace installs. */
+  readonly botToken?: string;
+  /** Socket Mode when set (no public URL needed); the HTTP receiver otherwise. */
+  readonly appToken?: string;
+  /** Multi-workspace installs through Slack OAuth. */
+  readonly oauth?: {
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly stateSecret: string;
+  };
+  /** Web API base URL (ends with /api/); Slack's own by default. */
+  readonly apiUrl?: string;
 }
 
 /** An OpenAI-compatible endpoint: OpenAI itself, Azure OpenAI's v1 API, Ollama, vLLM, llama.cpp. */
@@ -110,6 +142,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError("bad_config", `Invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  const problems = slackProblems(c);
+  if (problems.length > 0)
+    throw new ConfigError(
+      "bad_config",
+      `Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+    );
   if (c.LLM_TIMEOUT_SECONDS + 5 > c.TURN_LOCK_SECONDS)
     throw new ConfigError(
       "bad_config",
@@ -140,7 +178,59 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
             structuredOutput: c.LLM_STRUCTURED_OUTPUT,
           },
         }),
+    port: c.PORT,
+    ...(c.SLACK_BOT_TOKEN === undefined && c.SLACK_CLIENT_ID === undefined
+      ? {}
+      : {
+          slack: {
+            ...(c.SLACK_SIGNING_SECRET === undefined
+              ? {}
+              : { signingSecret: c.SLACK_SIGNING_SECRET }),
+            ...(c.SLACK_BOT_TOKEN === undefined ? {} : { botToken: c.SLACK_BOT_TOKEN }),
+            ...(c.SLACK_APP_TOKEN === undefined ? {} : { appToken: c.SLACK_APP_TOKEN }),
+            ...(c.SLACK_CLIENT_ID && c.SLACK_CLIENT_SECRET && c.SLACK_STATE_SECRET
+              ? {
+                  oauth: {
+                    clientId: c.SLACK_CLIENT_ID,
+                    clientSecret: c.SLACK_CLIENT_SECRET,
+                    stateSecret: c.SLACK_STATE_SECRET,
+                  },
+                }
+              : {}),
+            ...(c.SLACK_API_URL === undefined
+              ? {}
+              : {
+                  apiUrl: c.SLACK_API_URL.endsWith("/") ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
+                }),
+          },
+        }),
   };
+}
+
+/** Slack settings that only make sense together. */
+function slackProblems(c: z.output<typeof envSchema>): string[] {
+  const oauth = [c.SLACK_CLIENT_ID, c.SLACK_CLIENT_SECRET, c.SLACK_STATE_SECRET];
+  const hasOauth = oauth.every((v) => v !== undefined);
+  const isSlackWanted =
+    c.SLACK_BOT_TOKEN !== undefined ||
+    c.SLACK_APP_TOKEN !== undefined ||
+    c.SLACK_SIGNING_SECRET !== undefined ||
+    oauth.some((v) => v !== undefined);
+  const problems: string[] = [];
+  if (!isSlackWanted) return problems;
+  if (oauth.some((v) => v !== undefined) && !hasOauth)
+    problems.push(
+      "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET: OAuth installs need all three",
+    );
+  if (c.SLACK_BOT_TOKEN === undefined && !hasOauth)
+    problems.push(
+      "SLACK_BOT_TOKEN: required for a single-workspace app (OAuth & Permissions → Bot User OAuth Token), or set the three OAuth variables",
+    );
+  if (c.SLACK_APP_TOKEN === undefined && c.SLACK_SIGNING_SECRET === undefined)
+    problems.push(
+      "SLACK_SIGNING_SECRET: required in HTTP mode (Basic Information → App Credentials); or set SLACK_APP_TOKEN for Socket Mode",
+    );
+  return problems;
 }
 
 /** Whether the endpoint is OpenAI's own (which has the moderation endpoint). */

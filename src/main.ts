@@ -1,11 +1,19 @@
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import type { Config } from "./config.ts";
+import type { Config, LlmConfig } from "./config.ts";
 import { type Course, loadCourseDirectory, loadCourseFile } from "./content/index.ts";
 import { SocraError } from "./engine/index.ts";
 import { createOpenAiLlm } from "./llm/index.ts";
 import { createLogger } from "./logging.ts";
-import { createMemoryStore, createRedisStore, type RedisTutorStore } from "./store/index.ts";
+import { createMetrics, instrumentLlm, instrumentTutor, type Metrics } from "./metrics.ts";
+import {
+  createMemoryKeyValueStore,
+  createMemoryStore,
+  createRedisKeyValueStore,
+  createRedisStore,
+  type KeyValueStore,
+  type RedisTutorStore,
+} from "./store/index.ts";
 import {
   type Clock,
   createTutor,
@@ -24,6 +32,11 @@ export interface App {
   readonly tutor: Tutor;
   readonly store: TutorStore;
   readonly logger: Logger;
+  /** Durable records (platform installations), in the same Redis as learners when Redis is used. */
+  readonly keyValue: KeyValueStore;
+  /** Turn, LLM and platform metrics, when `socra serve` asked for them. */
+  readonly metrics?: Metrics;
+  readonly hasLlm: boolean;
   /** The Redis store's round-trip counter, when Redis is the store. */
   readonly redisStore?: RedisTutorStore;
   close(): Promise<void>;
@@ -36,6 +49,8 @@ export interface AppOverrides {
   readonly clock?: Clock;
   /** The LLM to use instead of the configured one (tests, evaluations). */
   readonly llm?: TutorLlm;
+  /** Count turns, LLM calls and platform errors for /metrics. */
+  readonly withMetrics?: boolean;
 }
 
 /**
@@ -80,13 +95,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     store = createMemoryStore(storeOptions);
   }
   const clock = overrides.clock ?? systemClock;
-  const llm =
+  const metrics = overrides.withMetrics ? createMetrics() : undefined;
+  const configured =
     overrides.llm ?? (config.llm ? createOpenAiLlm({ config: config.llm, clock }) : undefined);
+  const llm = configured && metrics ? instrumentLlm(configured, metrics) : configured;
   if (llm)
     logger.info(
       {
         model: llm.model,
-        endpoint: config.llm?.baseUrl ?? "OpenAI",
+        endpoint: config.llm?.baseUrl ? redactUrl(config.llm.baseUrl) : "OpenAI",
         moderation: llm.moderate !== undefined,
       },
       "LLM configured",
@@ -96,7 +113,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       {},
       "No LLM configured (OPENAI_API_KEY or OPENAI_BASE_URL): hints, explanations and grading come from the course packs",
     );
-  const tutor = createTutor({
+  const core = createTutor({
     store,
     courses,
     clock,
@@ -113,10 +130,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         }
       : {}),
   });
+  const tutor = metrics ? instrumentTutor(core, metrics) : core;
   return {
     tutor,
     store,
     logger,
+    keyValue: client
+      ? createRedisKeyValueStore(client, config.redisPrefix)
+      : createMemoryKeyValueStore(),
+    hasLlm: llm !== undefined,
+    ...(metrics ? { metrics } : {}),
     ...(redisStore ? { redisStore } : {}),
     async close() {
       await tutor.drain();
@@ -126,7 +149,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   };
 }
 
-/** A Redis URL without its password, for messages. */
+/** The configured LLM client, for commands that use it without a tutor (evaluations). */
+export function createLlm(config: LlmConfig): TutorLlm {
+  return createOpenAiLlm({ config, clock: systemClock });
+}
+
+/** A URL without its password, for messages and logs. */
 function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

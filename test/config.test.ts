@@ -57,4 +57,49 @@ describe("configuration", () => {
       /LLM_TIMEOUT_SECONDS: must be at least 5 seconds shorter than TURN_LOCK_SECONDS \(30\)/,
     );
   });
+
+  it("reads a single-workspace Slack app over HTTP or Socket Mode", () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" }).slack).toEqual({
+      botToken: "xoxb-1",
+      signingSecret: "s",
+    });
+    expect(loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_APP_TOKEN: "xapp-1" }).slack).toEqual({
+      botToken: "xoxb-1",
+      appToken: "xapp-1",
+    });
+    expect(
+      loadConfig({
+        SLACK_BOT_TOKEN: "xoxb-1",
+        SLACK_SIGNING_SECRET: "s",
+        SLACK_API_URL: "http://127.0.0.1:9/api",
+      }).slack?.apiUrl,
+    ).toBe("http://127.0.0.1:9/api/");
+    expect(loadConfig({}).slack).toBeUndefined();
+  });
+
+  it("reads a multi-workspace Slack app (OAuth)", () => {
+    const config = loadConfig({
+      SLACK_CLIENT_ID: "1.2",
+      SLACK_CLIENT_SECRET: "c",
+      SLACK_STATE_SECRET: "st",
+      SLACK_SIGNING_SECRET: "s",
+    });
+    expect(config.slack).toEqual({
+      signingSecret: "s",
+      oauth: { clientId: "1.2", clientSecret: "c", stateSecret: "st" },
+    });
+  });
+
+  it("says precisely which Slack settings are missing or wrong", () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxb-1" })).toThrow(
+      /SLACK_SIGNING_SECRET: required in HTTP mode .*or set SLACK_APP_TOKEN for Socket Mode/,
+    );
+    expect(() => loadConfig({ SLACK_SIGNING_SECRET: "s" })).toThrow(/SLACK_BOT_TOKEN: required/);
+    expect(() => loadConfig({ SLACK_CLIENT_ID: "1.2", SLACK_SIGNING_SECRET: "s" })).toThrow(
+      /OAuth installs need all three/,
+    );
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: "xoxp-user", SLACK_SIGNING_SECRET: "s" })).toThrow(
+      /SLACK_BOT_TOKEN: must start with xoxb-/,
+    );
+  });
 });

@@ -1,0 +1,3 @@
+export * from "./app.ts";
+export * from "./blocks.ts";
+export * from "./installations.ts";
