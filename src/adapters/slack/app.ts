@@ -71,6 +71,8 @@ interface Destination {
 }
 
 const MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
+const MOVED_TO_DM =
+  "Let's practise in our direct messages: I've sent you the first question there.";
 /** Post-then-update streaming: at most one edit per this many milliseconds. */
 const EDIT_INTERVAL_MS = 1000;
 
@@ -343,26 +345,50 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     const args = isHint ? command.text.trim() : rest.join(" ");
     const tenant = tenantOf(context);
     const isDm = command.channel_id.startsWith("D");
-    await turn(
-      { tenant, platform: "slack", learner: command.user_id, command: { name, args } },
-      {
-        client,
-        channel: command.channel_id,
-        user: command.user_id,
-        team: tenant,
-        isShared: !isDm,
-        ...(isDm
-          ? {}
-          : {
-              respond: (message) =>
-                respond({
-                  response_type: "ephemeral",
-                  text: message.text,
-                  blocks: message.blocks as never,
-                }),
-            }),
-      },
-    );
+    const inbound: Inbound = {
+      tenant,
+      platform: "slack",
+      learner: command.user_id,
+      command: { name, args },
+    };
+    // Practice started from a channel moves to the learner's DM with the bot: the session lives there.
+    if (!isDm && name === "start") {
+      try {
+        const opened = await client.conversations.open({ users: command.user_id });
+        const channel = opened.channel?.id;
+        if (channel) {
+          await respond({ response_type: "ephemeral", text: MOVED_TO_DM });
+          await turn(inbound, {
+            client,
+            channel,
+            user: command.user_id,
+            team: tenant,
+            isShared: false,
+          });
+          return;
+        }
+      } catch (error) {
+        log.warn({ err: error }, "could not open a DM; answering in the channel");
+        options.metrics?.platformError("slack", "conversations.open");
+      }
+    }
+    await turn(inbound, {
+      client,
+      channel: command.channel_id,
+      user: command.user_id,
+      team: tenant,
+      isShared: !isDm,
+      ...(isDm
+        ? {}
+        : {
+            respond: (message) =>
+              respond({
+                response_type: "ephemeral",
+                text: message.text,
+                blocks: message.blocks as never,
+              }),
+          }),
+    });
   });
 
   // Buttons on a question: a choice, Hint, Explain, Skip.

@@ -340,3 +340,42 @@ describe("Slack: streamed LLM text", () => {
     expect(String(update?.body.text)).toContain("Each friend gets 3");
   });
 });
+
+describe("Slack: /tutor start in a channel", () => {
+  it("moves practice to the learner's DM and says so only to them", async () => {
+    const fake = await startFakeSlack({ dmChannels: { U0CHANNELLEARNER: "D0MOVED" } });
+    const port = await freePort();
+    const config = loadConfig({
+      SLACK_SIGNING_SECRET: SECRET,
+      SLACK_BOT_TOKEN: "xoxb-test-token",
+      SLACK_API_URL: fake.url,
+      PORT: String(port),
+    });
+    const server = await serve(config, {
+      courseFile: join(FIXTURES, "mini.yaml"),
+      logger: silentLogger,
+    });
+    try {
+      const fields = {
+        ...(loadSlackFixture("command-hint-channel") as Record<string, string>),
+        command: "/tutor",
+        text: "start",
+        user_id: "U0CHANNELLEARNER",
+        response_url: fake.responseUrl("start"),
+      };
+      const response = await signedRequest(
+        `http://127.0.0.1:${port}/slack/events`,
+        SECRET,
+        commandBody(fields),
+        CONTENT_TYPE.form,
+      );
+      expect(response.status).toBe(200);
+      const posts = await callsOf(fake, "chat.postMessage", 2);
+      expect(posts.every((c) => c.body.channel === "D0MOVED")).toBe(true);
+      expect(JSON.stringify(fake.callsTo("response_url"))).toContain("direct messages");
+    } finally {
+      await server.close();
+      await fake.close();
+    }
+  });
+});
