@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { runConsole } from "./adapters/console/index.ts";
+import { registerDiscordCommands } from "./adapters/discord/index.ts";
 import {
   KT_MODELS,
   type KtDataset,
@@ -22,6 +23,7 @@ import {
   courseJsonSchema,
   formatProblems,
   listCourseFiles,
+  loadCourseDirectory,
 } from "./content/index.ts";
 import {
   type GeneratorKind,
@@ -43,8 +45,10 @@ const USAGE = `Usage: socra [command] [options]
 Commands:
   chat          The tutor in this terminal (the default command): one message per line
                   [--course ID|FILE] [--learner ID] [--store memory|redis] [--redis-url URL] [--json]
-  serve         Every platform whose credentials are configured (Slack), with /healthz and
-                  /metrics on PORT; stops cleanly on Ctrl-C or SIGTERM
+  serve         Every platform whose credentials are configured (Slack, Discord), with
+                  /healthz and /metrics on PORT; stops cleanly on Ctrl-C or SIGTERM
+  discord register   Register /tutor and /hint with Discord [--guild ID] (one server, instant;
+                  without it, global)
   course list   The courses available
   course validate FILE…   Check course files; every problem with file, line and column
   course schema The JSON Schema of course files, for editor autocompletion
@@ -563,6 +567,30 @@ async function serveCommand(args: string[]): Promise<void> {
   await server.close();
 }
 
+async function discordCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== "register")
+    throw new UsageError(`Unknown discord command "${sub ?? ""}": use register`);
+  const { values } = parseArgs({
+    args: rest,
+    options: { guild: { type: "string" } },
+    strict: true,
+  });
+  const config = loadConfig(readEnvironment());
+  if (!config.discord)
+    throw new SocraError(
+      "no_discord",
+      "discord register needs DISCORD_TOKEN and DISCORD_APPLICATION_ID",
+    );
+  const courses = await loadCourseDirectory(config.coursesDir ?? BUNDLED_COURSES_DIR);
+  const count = await registerDiscordCommands(config.discord, courses, values.guild);
+  out(
+    values.guild
+      ? `Registered ${count} commands in server ${values.guild}.`
+      : `Registered ${count} global commands (Discord may take a while to show changes everywhere).`,
+  );
+}
+
 /** Runs one command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -575,6 +603,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       await chat(command === "chat" ? rest : [...argv]);
     else if (command === "course") return await courseCommand(rest);
     else if (command === "serve") await serveCommand(rest);
+    else if (command === "discord") await discordCommand(rest);
     else if (command === "bench" && rest[0] === "turns") await benchTurns(rest.slice(1));
     else if (command === "kt" && rest[0] === "bench") ktBench(rest.slice(1));
     else if (command === "kt" && rest[0] === "microbench") ktMicrobench(rest.slice(1));

@@ -61,6 +61,20 @@ const envSchema = z.object({
   SLACK_API_URL: z
     .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
     .optional(),
+  DISCORD_TOKEN: z
+    .string()
+    .min(20, { error: "must be the bot token (Bot → Reset Token)" })
+    .optional(),
+  DISCORD_APPLICATION_ID: z
+    .string()
+    .regex(/^\d{5,20}$/, { error: "must be the numeric application id" })
+    .optional(),
+  DISCORD_API_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .optional(),
+  DISCORD_MESSAGE_CONTENT: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false"),
   TURN_LOCK_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int()
@@ -86,6 +100,18 @@ export interface Config {
   readonly port: number;
   /** Slack, when its credentials are configured. */
   readonly slack?: SlackConfig;
+  /** Discord, when its credentials are configured. */
+  readonly discord?: DiscordConfig;
+}
+
+/** A Discord bot: gateway for events, REST for replies. */
+export interface DiscordConfig {
+  readonly token: string;
+  readonly applicationId: string;
+  /** REST base URL (its /gateway/bot answer gives the gateway); Discord's own by default. */
+  readonly apiUrl?: string;
+  /** The privileged Message Content intent, when the operator enabled it for the bot. */
+  readonly hasMessageContent: boolean;
 }
 
 /** A Slack app: one workspace (bot token) or many (OAuth), over Socket Mode or HTTP. */
@@ -142,7 +168,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError("bad_config", `Invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
-  const problems = slackProblems(c);
+  const problems = [
+    ...slackProblems(c),
+    ...((c.DISCORD_TOKEN === undefined) !== (c.DISCORD_APPLICATION_ID === undefined)
+      ? [
+          "DISCORD_TOKEN, DISCORD_APPLICATION_ID: Discord needs both (Developer Portal → your application)",
+        ]
+      : []),
+  ];
   if (problems.length > 0)
     throw new ConfigError(
       "bad_config",
@@ -179,6 +212,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
           },
         }),
     port: c.PORT,
+    ...(c.DISCORD_TOKEN === undefined || c.DISCORD_APPLICATION_ID === undefined
+      ? {}
+      : {
+          discord: {
+            token: c.DISCORD_TOKEN,
+            applicationId: c.DISCORD_APPLICATION_ID,
+            ...(c.DISCORD_API_URL === undefined
+              ? {}
+              : { apiUrl: c.DISCORD_API_URL.replace(/\/$/, "") }),
+            hasMessageContent: c.DISCORD_MESSAGE_CONTENT === "true",
+          },
+        }),
     ...(c.SLACK_BOT_TOKEN === undefined && c.SLACK_CLIENT_ID === undefined
       ? {}
       : {

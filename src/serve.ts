@@ -1,4 +1,10 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  createServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import { createDiscordAdapter, type DiscordAdapter } from "./adapters/discord/index.ts";
 import {
   createInstallationStore,
   createSlackAdapter,
@@ -12,6 +18,7 @@ import { type App, type AppOverrides, createApp } from "./main.ts";
 export interface Server {
   readonly app: App;
   readonly slack?: SlackAdapter;
+  readonly discord?: DiscordAdapter;
   close(): Promise<void>;
 }
 
@@ -19,17 +26,19 @@ export interface Server {
 const HEALTH_TIMEOUT_MS = 2000;
 
 /**
- * Starts the adapters whose credentials are configured (Slack now), with /healthz (the store and
+ * Starts the adapters whose credentials are configured (Slack, Discord), with /healthz (the store and
  * each platform's connection) and /metrics (Prometheus text) on `PORT`.
  */
 export async function serve(config: Config, overrides: AppOverrides = {}): Promise<Server> {
-  if (!config.slack)
+  if (!config.slack && !config.discord)
     throw new SocraError(
       "no_platform",
-      "socra serve needs a platform's credentials: for Slack, SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET (OAuth), with SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP. The local console tutor needs none: socra chat.",
+      "socra serve needs a platform's credentials: for Slack, SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET (OAuth), with SLACK_APP_TOKEN for Socket Mode or SLACK_SIGNING_SECRET for HTTP; for Discord, DISCORD_TOKEN and DISCORD_APPLICATION_ID. The local console tutor needs none: socra chat.",
     );
   const app = await createApp(config, { ...overrides, withMetrics: true });
   let slack: SlackAdapter | undefined;
+  let discord: DiscordAdapter | undefined;
+  let healthServer: HttpServer | undefined;
   const routes = [
     {
       path: "/healthz",
@@ -68,32 +77,62 @@ export async function serve(config: Config, overrides: AppOverrides = {}): Promi
     ]);
     const platforms = {
       ...(slack ? { slack: slack.isConnected() ? "connected" : "disconnected" } : {}),
+      ...(discord ? { discord: discord.isConnected() ? "connected" : "disconnected" } : {}),
     };
     const isHealthy = store === "ok" && Object.values(platforms).every((s) => s === "connected");
     return { isHealthy, body: { status: isHealthy ? "ok" : "degraded", store, ...platforms } };
   }
 
   try {
-    slack = createSlackAdapter({
-      tutor: app.tutor,
-      config: config.slack,
-      port: config.port,
-      logger: app.logger,
-      routes,
-      hasLlm: app.hasLlm,
-      ...(app.metrics ? { metrics: app.metrics } : {}),
-      ...(config.slack.oauth ? { installationStore: createInstallationStore(app.keyValue) } : {}),
-    });
-    await slack.start();
+    if (config.slack) {
+      slack = createSlackAdapter({
+        tutor: app.tutor,
+        config: config.slack,
+        port: config.port,
+        logger: app.logger,
+        routes,
+        hasLlm: app.hasLlm,
+        ...(app.metrics ? { metrics: app.metrics } : {}),
+        ...(config.slack.oauth ? { installationStore: createInstallationStore(app.keyValue) } : {}),
+      });
+      await slack.start();
+    } else {
+      // Without Slack's receiver on PORT, /healthz and /metrics get a server of their own.
+      healthServer = createServer((request, response) => {
+        const route = routes.find((r) => r.path === request.url?.split("?")[0]);
+        if (route && request.method === "GET") route.handler(request, response);
+        else response.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => healthServer?.listen(config.port, resolve));
+    }
+    if (config.discord) {
+      discord = createDiscordAdapter({
+        tutor: app.tutor,
+        config: config.discord,
+        logger: app.logger,
+        keyValue: app.keyValue,
+        hasLlm: app.hasLlm,
+        ...(app.metrics ? { metrics: app.metrics } : {}),
+      });
+      await discord.start();
+    }
   } catch (error) {
+    await slack?.stop().catch(() => {});
+    await discord?.stop().catch(() => {});
+    healthServer?.close();
     await app.close();
     throw error;
   }
   return {
     app,
-    slack,
+    ...(slack ? { slack } : {}),
+    ...(discord ? { discord } : {}),
     async close() {
       await slack?.stop();
+      await discord?.stop();
+      await new Promise((resolve) =>
+        healthServer ? healthServer.close(resolve) : resolve(undefined),
+      );
       await app.close();
     },
   };

@@ -102,4 +102,29 @@ describe("configuration", () => {
       /SLACK_BOT_TOKEN: must start with xoxb-/,
     );
   });
+
+  it("reads a Discord bot, message content off unless the operator enables it", () => {
+    const config = loadConfig({
+      DISCORD_TOKEN: "x".repeat(30),
+      DISCORD_APPLICATION_ID: "123456789012345678",
+      DISCORD_API_URL: "http://127.0.0.1:9/api/",
+    });
+    expect(config.discord).toEqual({
+      token: "x".repeat(30),
+      applicationId: "123456789012345678",
+      apiUrl: "http://127.0.0.1:9/api",
+      hasMessageContent: false,
+    });
+    expect(
+      loadConfig({
+        DISCORD_TOKEN: "x".repeat(30),
+        DISCORD_APPLICATION_ID: "123456789012345678",
+        DISCORD_MESSAGE_CONTENT: "true",
+      }).discord?.hasMessageContent,
+    ).toBe(true);
+    expect(() => loadConfig({ DISCORD_TOKEN: "x".repeat(30) })).toThrow(/Discord needs both/);
+    expect(() =>
+      loadConfig({ DISCORD_TOKEN: "x".repeat(30), DISCORD_APPLICATION_ID: "my-app" }),
+    ).toThrow(/DISCORD_APPLICATION_ID: must be the numeric application id/);
+  });
 });

@@ -1,0 +1,4 @@
+export * from "./app.ts";
+export * from "./commands.ts";
+export * from "./register.ts";
+export * from "./render.ts";

@@ -1,0 +1,269 @@
+import { fileURLToPath } from "node:url";
+import {
+  type APIApplicationCommandBasicOption,
+  type APIApplicationCommandOption,
+  type APIApplicationCommandSubcommandOption,
+  type APIChatInputApplicationCommandInteractionData,
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ApplicationIntegrationType,
+  InteractionContextType,
+} from "discord.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  autocomplete,
+  type CourseNames,
+  commandDefinitions,
+  focusedOption,
+  toInbound,
+} from "../../../src/adapters/discord/commands.ts";
+import { type Course, loadCourseDirectory } from "../../../src/content/index.ts";
+import { COMMANDS } from "../../../src/tutor/index.ts";
+
+const COURSES_DIR = fileURLToPath(new URL("../../../courses/", import.meta.url));
+
+let courses: Course[];
+
+beforeAll(async () => {
+  courses = await loadCourseDirectory(COURSES_DIR);
+});
+
+function subcommands(command: { options?: readonly APIApplicationCommandOption[] | undefined }) {
+  return (command.options ?? []).filter(
+    (o): o is APIApplicationCommandSubcommandOption =>
+      o.type === ApplicationCommandOptionType.Subcommand,
+  );
+}
+
+function optionsOf(sub: APIApplicationCommandSubcommandOption | undefined) {
+  return (sub?.options ?? []) as APIApplicationCommandBasicOption[];
+}
+
+describe("commandDefinitions", () => {
+  it("matches the registration payload for the bundled courses", () => {
+    expect(courses.map((c) => c.id).sort()).toEqual(["fractions", "python-basics"]);
+    // As it goes over the wire: JSON, without the builders' undefined fields.
+    expect(JSON.parse(JSON.stringify(commandDefinitions(courses)))).toMatchSnapshot();
+  });
+
+  it("registers /tutor with its subcommands and the /hint shortcut, in servers and bot DMs", () => {
+    const definitions = commandDefinitions(courses);
+    expect(definitions.map((d) => d.name)).toEqual(["tutor", "hint"]);
+    for (const definition of definitions) {
+      expect(definition.type ?? ApplicationCommandType.ChatInput).toBe(
+        ApplicationCommandType.ChatInput,
+      );
+      expect(definition.integration_types).toEqual([ApplicationIntegrationType.GuildInstall]);
+      expect(definition.contexts).toEqual([
+        InteractionContextType.Guild,
+        InteractionContextType.BotDM,
+      ]);
+    }
+    const [tutor] = definitions;
+    expect(subcommands(tutor ?? {}).map((s) => s.name)).toEqual([
+      "start",
+      "practice",
+      "hint",
+      "explain",
+      "skip",
+      "progress",
+      "courses",
+      "help",
+    ]);
+    // Every subcommand is a command the tutor knows (start with a course switches to it).
+    for (const sub of subcommands(tutor ?? {}))
+      expect(COMMANDS).toContain(toInbound("tutor", sub.name, {}).name);
+  });
+
+  it("keeps every description within 100 characters", () => {
+    for (const definition of commandDefinitions(courses)) {
+      const descriptions = [
+        definition.description,
+        ...subcommands(definition).flatMap((s) => [
+          s.description,
+          ...optionsOf(s).map((o) => o.description),
+        ]),
+      ];
+      for (const description of descriptions) {
+        expect(description.length).toBeGreaterThan(0);
+        expect(description.length).toBeLessThanOrEqual(100);
+      }
+    }
+  });
+
+  it("offers course and skill options with autocomplete; the course only with several courses", () => {
+    const [tutor] = commandDefinitions(courses);
+    const find = (name: string) => subcommands(tutor ?? {}).find((s) => s.name === name);
+    expect(optionsOf(find("start"))).toEqual([
+      expect.objectContaining({
+        name: "course",
+        type: ApplicationCommandOptionType.String,
+        required: false,
+        autocomplete: true,
+      }),
+    ]);
+    expect(optionsOf(find("practice"))).toEqual([
+      expect.objectContaining({
+        name: "skill",
+        type: ApplicationCommandOptionType.String,
+        required: true,
+        autocomplete: true,
+      }),
+    ]);
+    const [single] = commandDefinitions(courses.slice(0, 1));
+    const start = subcommands(single ?? {}).find((s) => s.name === "start");
+    expect(optionsOf(start)).toEqual([]);
+  });
+});
+
+describe("autocomplete", () => {
+  const names = (choices: readonly { name: string }[]) => choices.map((c) => c.name);
+
+  it("lists every course for an empty course option, by title and id", () => {
+    expect(autocomplete(courses, { name: "course", value: "" })).toEqual(
+      courses.map((c) => ({ name: `${c.title} (${c.id})`, value: c.id })),
+    );
+  });
+
+  it("matches courses by id or title, case- and accent-insensitively", () => {
+    expect(autocomplete(courses, { name: "course", value: "FRAC" }).map((c) => c.value)).toEqual([
+      "fractions",
+    ]);
+    expect(autocomplete(courses, { name: "course", value: "pythön" }).map((c) => c.value)).toEqual([
+      "python-basics",
+    ]);
+    expect(autocomplete(courses, { name: "course", value: "basics" }).map((c) => c.value)).toEqual([
+      "python-basics",
+    ]);
+    expect(autocomplete(courses, { name: "course", value: "zzz" })).toEqual([]);
+  });
+
+  it("offers the current course's skills, best matches first", () => {
+    const fractions = courses.find((c) => c.id === "fractions");
+    if (!fractions) return expect.fail("no fractions course");
+    const all = autocomplete(courses, { name: "skill", value: "" }, "fractions");
+    expect(all).toEqual(fractions.skills.slice(0, 25).map((s) => ({ name: s.name, value: s.id })));
+    const mixed = autocomplete(courses, { name: "skill", value: "mixed" }, "fractions");
+    // "Mixed numbers…" starts with it; the others have it as a later word.
+    expect(names(mixed)[0]).toBe("Mixed numbers and improper fractions");
+    expect(mixed.map((c) => c.value)).toEqual(
+      expect.arrayContaining([
+        "mixed-numbers",
+        "adding-subtracting-mixed-numbers",
+        "multiplying-dividing-mixed-numbers",
+      ]),
+    );
+    expect(autocomplete(courses, { name: "skill", value: "reciprocals" }, "fractions")).toEqual([
+      { name: "Reciprocals", value: "reciprocals" },
+    ]);
+    // By id too, dashes read as spaces.
+    expect(
+      autocomplete(courses, { name: "skill", value: "dividing-fr" }, "fractions").map(
+        (c) => c.value,
+      ),
+    ).toEqual(["dividing-fractions"]);
+  });
+
+  it("searches every course's skills, naming the course, when the current one is not known", () => {
+    const choices = autocomplete(courses, { name: "skill", value: "" });
+    const skillCount = courses.reduce((sum, course) => sum + course.skills.length, 0);
+    expect(choices.length).toBe(Math.min(25, skillCount));
+    expect(autocomplete(courses, { name: "skill", value: "" }, "no-such-course")).toEqual(choices);
+    const python = courses.find((c) => c.id === "python-basics");
+    const [first] = python?.skills ?? [];
+    const found = autocomplete(courses, { name: "skill", value: first?.name ?? "" });
+    expect(found[0]).toEqual({ name: `${first?.name} · ${python?.title}`, value: first?.id });
+  });
+
+  it("returns at most 25 choices with names of at most 100 characters", () => {
+    const big: CourseNames = {
+      id: "big",
+      title: `A course with a very long title ${"that goes on ".repeat(10)}`,
+      skills: Array.from({ length: 60 }, (_, k) => ({
+        id: `skill-${k}`,
+        name: `Skill ${k}: ${"a long name ".repeat(12)}`,
+      })),
+    };
+    const skills = autocomplete([big], { name: "skill", value: "skill" }, "big");
+    expect(skills).toHaveLength(25);
+    for (const choice of skills) {
+      expect(choice.name.length).toBeLessThanOrEqual(100);
+      expect(choice.value.length).toBeLessThanOrEqual(100);
+    }
+    const [course] = autocomplete([big], { name: "course", value: "" });
+    expect(course?.name.length).toBe(100);
+    expect(course?.name.endsWith("…")).toBe(true);
+  });
+
+  it("offers nothing for an option it does not know", () => {
+    expect(autocomplete(courses, { name: "other", value: "" })).toEqual([]);
+  });
+});
+
+describe("toInbound", () => {
+  it("turns each subcommand into the tutor's command", () => {
+    expect(toInbound("tutor", "start", {})).toEqual({ name: "start", args: "" });
+    expect(toInbound("tutor", "start", { course: "python-basics" })).toEqual({
+      name: "course",
+      args: "python-basics",
+    });
+    expect(toInbound("tutor", "start", { course: "  " })).toEqual({ name: "start", args: "" });
+    expect(toInbound("tutor", "practice", { skill: " reciprocals " })).toEqual({
+      name: "practice",
+      args: "reciprocals",
+    });
+    for (const name of ["hint", "explain", "skip", "progress", "courses", "help"])
+      expect(toInbound("tutor", name, { course: undefined, skill: undefined })).toEqual({
+        name,
+        args: "",
+      });
+    expect(toInbound("tutor", null)).toEqual({ name: "start", args: "" });
+    expect(toInbound("hint", null)).toEqual({ name: "hint", args: "" });
+  });
+
+  it("reads the interaction's API data, options nested in the subcommand", () => {
+    const data: APIChatInputApplicationCommandInteractionData = {
+      id: "1",
+      name: "tutor",
+      type: ApplicationCommandType.ChatInput,
+      options: [
+        {
+          name: "practice",
+          type: ApplicationCommandOptionType.Subcommand,
+          options: [{ name: "skill", type: ApplicationCommandOptionType.String, value: "recip" }],
+        },
+      ],
+    };
+    expect(toInbound(data)).toEqual({ name: "practice", args: "recip" });
+    expect(toInbound({ name: "hint" })).toEqual({ name: "hint", args: "" });
+  });
+
+  it("finds the option being typed in autocomplete data", () => {
+    const data: APIChatInputApplicationCommandInteractionData = {
+      id: "1",
+      name: "tutor",
+      type: ApplicationCommandType.ChatInput,
+      options: [
+        {
+          name: "start",
+          type: ApplicationCommandOptionType.Subcommand,
+          options: [
+            {
+              name: "course",
+              type: ApplicationCommandOptionType.String,
+              value: "py",
+              focused: true,
+            },
+          ],
+        },
+      ],
+    };
+    const focused = focusedOption(data);
+    expect(focused).toEqual({ name: "course", value: "py" });
+    if (!focused) return expect.fail("nothing focused");
+    expect(autocomplete(courses, focused)).toEqual([
+      { name: "Python basics (python-basics)", value: "python-basics" },
+    ]);
+    expect(focusedOption({ name: "hint" })).toBeUndefined();
+  });
+});
