@@ -258,3 +258,17 @@ export function progress(
     `${accuracyText} · ${itemsDone} item${itemsDone === 1 ? "" : "s"} done · streak ${streak} (best ${bestStreak})`,
   ].join("\n");
 }
+
+const REASONS: Readonly<Record<string, string>> = {
+  assignment: "📌 assigned by your teacher",
+  "assignment-prerequisite": "📌 needed for an assignment",
+  review: "🔁 review, to keep it fresh",
+  frontier: "🧭 your next step in the course",
+  focus: "🎯 the skill you chose",
+  "focus-prerequisite": "🎯 needed for the skill you chose",
+};
+
+/** Why this question now, in the learner's words (for adapters that show it); undefined if unknown. */
+export function reasonLabel(reason: string): string | undefined {
+  return REASONS[reason];
+}

@@ -1,5 +1,5 @@
 export * from "./assist.ts";
-export { SORRY as SORRY_MESSAGE } from "./copy.ts";
+export { reasonLabel, SORRY as SORRY_MESSAGE } from "./copy.ts";
 export * from "./generation.ts";
 export * from "./guards.ts";
 export * from "./intents.ts";

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { type Course, type ItemDefinition, itemSchema } from "../content/index.ts";
 import type { Assistant } from "./assist.ts";
 import { type GeneratedType, solverPrompt, verifyQuestion } from "./generation.ts";
@@ -18,6 +19,16 @@ export interface StoredQuestion {
   readonly item: ItemDefinition;
   readonly provenance: Provenance;
 }
+
+const storedQuestionSchema = z.object({
+  item: itemSchema,
+  provenance: z.object({
+    model: z.string(),
+    promptVersion: z.int().positive(),
+    createdAt: z.number(),
+    checks: z.array(z.string()),
+  }),
+});
 
 /** Generated questions kept per skill, and the pool size below which more are written. */
 const KEPT_PER_SKILL = 30;
@@ -182,10 +193,11 @@ function commonType(items: readonly ItemDefinition[]): GeneratedType | undefined
 /** A stored generated question, if it is still valid for the course (skills can be removed). */
 function readStoredQuestion(json: string, course: Course): StoredQuestion | undefined {
   try {
-    const parsed = JSON.parse(json) as StoredQuestion;
-    const item = itemSchema.parse(parsed.item);
+    const parsed = storedQuestionSchema.safeParse(JSON.parse(json));
+    if (!parsed.success) return undefined;
+    const { item, provenance } = parsed.data;
     if (course.skillsOf(item).some((id) => course.skill(id) === undefined)) return undefined;
-    return { item, provenance: parsed.provenance };
+    return { item, provenance };
   } catch {
     return undefined;
   }

@@ -223,3 +223,36 @@ describe("the OpenAI-compatible LLM", () => {
     expect(chatRequests()[0]?.body.model).toBe("llama3.1:8b");
   });
 });
+
+describe("the circuit breaker", () => {
+  it("lets one trial call through after the cooldown, and closes again when it succeeds", async () => {
+    let now = Date.now();
+    const fakeClock = { now: () => now };
+    const llm = createOpenAiLlm({
+      config: {
+        apiKey: "k",
+        baseUrl: fake.url,
+        model: "m",
+        timeoutMs: 5000,
+        maxOutputTokens: 600,
+        dailyTokensPerLearner: 0,
+        dailyTokensPerTenant: 0,
+        moderation: false,
+        structuredOutput: "json_schema",
+      },
+      clock: fakeClock,
+      reliability: { maxAttempts: 1, failureThreshold: 2, cooldownMs: 30_000 },
+    });
+    const options = () => ({ signal: AbortSignal.timeout(5000), deadlineAt: now + 5000 });
+    fake.enqueue({ kind: "status", status: 500 }, { kind: "status", status: 500 });
+    for (let k = 0; k < 2; k++)
+      await expect(llm.hint(hintInput, options())).rejects.toBeInstanceOf(LlmError);
+    expect(llm.circuit).toBe("open");
+    await expect(llm.hint(hintInput, options())).rejects.toMatchObject({ code: "circuit_open" });
+    now += 31_000;
+    expect(llm.circuit).toBe("half-open");
+    fake.enqueue({ kind: "text", text: "Back again." });
+    expect((await llm.hint(hintInput, options())).value).toBe("Back again.");
+    expect(llm.circuit).toBe("closed");
+  });
+});

@@ -420,3 +420,20 @@ describe("guards found in review", () => {
     expect(sent).not.toContain("bob.smith@school.org");
   });
 });
+
+describe("budgets", () => {
+  it("stops a whole tenant's LLM use when the tenant's daily budget is spent", async () => {
+    const llm = scriptedLlm({
+      explain: () => "Share 6 sweets fairly between two friends: each gets 3.",
+    });
+    const h = await createHarness({ llm, assist: { dailyTokensPerTenant: 100 } });
+    await h.say("hi");
+    await h.say("/interests trains");
+    expect(textOf(await h.say("/explain"))).toContain("each gets 3"); // 100 tokens: the limit
+    await h.send({ text: "hi", learner: "ben" });
+    await h.send({ text: "/interests boats", learner: "ben" });
+    const ben = await h.send({ text: "/explain", learner: "ben" });
+    expect(textOf(ben)).toContain("used up today's AI help");
+    expect(textOf(ben)).toContain("Half of something is one of two equal parts.");
+  });
+});

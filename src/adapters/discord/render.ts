@@ -24,6 +24,7 @@ import {
   TextInputStyle,
 } from "discord.js";
 import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "../../tutor/index.ts";
+import { reasonLabel } from "../../tutor/index.ts";
 
 /*
  * Replies as Discord messages. Components, embeds and modals are made with the discord.js
@@ -136,15 +137,6 @@ const FENCE = "```";
 /** Room kept in a chunk for closing a code block and reopening it (with its language) in the next. */
 const FENCE_ROOM = 64;
 const EMBED_COLOR = 0x2f9e8f;
-
-const REASONS: Readonly<Record<string, string>> = {
-  assignment: "📌 assigned by your teacher",
-  "assignment-prerequisite": "📌 needed for an assignment",
-  review: "🔁 review, to keep it fresh",
-  frontier: "🧭 your next step in the course",
-  focus: "🎯 the skill you chose",
-  "focus-prerequisite": "🎯 needed for the skill you chose",
-};
 
 const OUTCOMES: Readonly<Record<QuestionOutcome, string>> = {
   answered: "Answered",
@@ -417,7 +409,7 @@ function replyContent(reply: Exclude<Reply, QuestionReply | ProgressReply>, text
 }
 
 function whyLine(question: QuestionReply): string {
-  const why = REASONS[question.reason] ?? escapeMarkdown(question.reason);
+  const why = reasonLabel(question.reason) ?? escapeMarkdown(question.reason);
   return `-# **${escapeMarkdown(question.skillName)}** · ${why}`;
 }
 

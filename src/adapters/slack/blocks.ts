@@ -1,4 +1,5 @@
 import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "../../tutor/index.ts";
+import { reasonLabel } from "../../tutor/index.ts";
 
 /*
  * Replies as Slack Block Kit. Block Kit objects are plain JSON, so the few shapes used here are
@@ -129,15 +130,6 @@ export type QuestionOutcome = "correct" | "incorrect" | "skipped" | "superseded"
 export type SlackAction = NonNullable<Inbound["action"]>;
 
 const ACTION_IDS = new Set<SlackAction["id"]>(["answer", "hint", "explain", "skip", "next"]);
-
-const REASONS: Readonly<Record<string, string>> = {
-  assignment: "📌 assigned by your teacher",
-  "assignment-prerequisite": "📌 needed for an assignment",
-  review: "🔁 review, to keep it fresh",
-  frontier: "🧭 your next step in the course",
-  focus: "🎯 the skill you chose",
-  "focus-prerequisite": "🎯 needed for the skill you chose",
-};
 
 const OUTCOMES: Readonly<Record<QuestionOutcome, string>> = {
   correct: "Answered ✓",
@@ -579,7 +571,7 @@ function questionFallback(question: QuestionReply): string {
 }
 
 function whyLine(question: QuestionReply): string {
-  const why = REASONS[question.reason] ?? escapeMrkdwn(question.reason);
+  const why = reasonLabel(question.reason) ?? escapeMrkdwn(question.reason);
   return `*${escapeMrkdwn(question.skillName)}* · ${why}`;
 }
 
