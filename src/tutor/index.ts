@@ -7,3 +7,4 @@ export * from "./messages.ts";
 export * from "./ports.ts";
 export * from "./question-bank.ts";
 export * from "./tutor.ts";
+export * from "./teacher-commands.ts";
