@@ -67,6 +67,8 @@ export interface FeedbackReply extends BaseReply {
   readonly kind: "feedback";
   readonly itemId: string;
   readonly correct: boolean;
+  /** The question is finished (right, or its last attempt): its buttons should go. */
+  readonly isItemDone: boolean;
   readonly misconceptionId?: string;
   /** Skills whose mastery this answer gained. */
   readonly mastered?: readonly string[];
@@ -99,6 +101,8 @@ export interface ProgressReply extends BaseReply {
 
 export interface InfoReply extends BaseReply {
   readonly kind: "info" | "error";
+  /** "stale-button": a button of a question that is no longer open (adapters leave it be). */
+  readonly code?: "stale-button";
 }
 
 export type Reply =
@@ -108,3 +112,25 @@ export type Reply =
   | ExplanationReply
   | ProgressReply
   | InfoReply;
+
+/** How a turn ended the question a button belonged to. */
+export type QuestionOutcome = "correct" | "incorrect" | "skipped";
+
+/**
+ * Whether a button press on question `itemId` finished that question, and how: an answer's final
+ * feedback, or a skip. Undefined when the question is still open, or the button was stale
+ * (another learner's question, or one already finished), so adapters leave its message alone.
+ */
+export function questionOutcome(
+  replies: readonly Reply[],
+  itemId: string | undefined,
+  pressed: string,
+): QuestionOutcome | undefined {
+  if (itemId === undefined) return undefined;
+  if (replies.some((r) => r.kind === "info" && r.code === "stale-button")) return undefined;
+  const feedback = replies.find(
+    (r): r is FeedbackReply => r.kind === "feedback" && r.itemId === itemId,
+  );
+  if (feedback?.isItemDone) return feedback.correct ? "correct" : "incorrect";
+  return pressed === "skip" ? "skipped" : undefined;
+}

@@ -292,7 +292,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       const { id, itemId, value } = inbound.action;
       const open = context.session.current;
       if (itemId !== undefined && open?.itemId !== itemId) {
-        say(context, "info", copy.STALE_BUTTON);
+        context.replies.push({ kind: "info", text: copy.STALE_BUTTON, code: "stale-button" });
         ensureQuestion(context);
         return;
       }
@@ -882,6 +882,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       text: parts.join("\n\n"),
       itemId: item.id,
       correct: isCorrect,
+      isItemDone: isCorrect || isLastAttempt,
       ...(misconceptionId === undefined ? {} : { misconceptionId }),
       ...(changes.gained.length > 0 ? { mastered: changes.gainedIds } : {}),
     });
@@ -999,6 +1000,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       text: parts.join("\n\n"),
       itemId: item.id,
       correct: rating === "yes",
+      isItemDone: true,
     });
     finishItem(context, open);
     nextQuestion(context);

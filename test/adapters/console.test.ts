@@ -106,11 +106,17 @@ describe("console adapter", () => {
     );
     expect(text).toBe("Pick\n  a) 1/2");
     expect(
-      renderReply({ kind: "feedback", text: "Yes", itemId: "i", correct: true }, true),
+      renderReply(
+        { kind: "feedback", text: "Yes", itemId: "i", correct: true, isItemDone: true },
+        true,
+      ),
     ).toContain("\u001b[");
-    expect(renderReply({ kind: "feedback", text: "Yes", itemId: "i", correct: true }, false)).toBe(
-      "Yes",
-    );
+    expect(
+      renderReply(
+        { kind: "feedback", text: "Yes", itemId: "i", correct: true, isItemDone: true },
+        false,
+      ),
+    ).toBe("Yes");
   });
 
   it("runs a whole lesson as a child process and exits 0 at the end of input", async () => {

@@ -13,6 +13,9 @@ import {
   type ModalSubmitInteraction,
   Partials,
   Status,
+  type TextChannel,
+  type ThreadChannel,
+  type User,
 } from "discord.js";
 import type { DiscordConfig } from "../../config.ts";
 import type { Metrics } from "../../metrics.ts";
@@ -21,6 +24,7 @@ import {
   type HandleOptions,
   type Inbound,
   type Logger,
+  questionOutcome,
   type Reply,
   SORRY_MESSAGE,
   type StreamEvent,
@@ -125,138 +129,140 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
 
   /**
    * Runs a turn for an interaction: answers at once when the tutor is quick, defers first when
-   * it is not, and sends the replies as the interaction's response and follow-ups.
+   * it is not (the timer starts before anything else, so Discord's 3 s always hold), and sends
+   * the replies as the interaction's response and follow-ups. In shared channels every reply is
+   * ephemeral: only the learner who asked sees it.
    */
   async function interactionTurn(
     interaction: Replyable,
-    inbound: Inbound,
-    /** Closes the question a button belonged to; true when that was the interaction's response. */
-    closeQuestion?: (replies: readonly Reply[], canRespond: boolean) => Promise<boolean>,
+    makeInbound: () => Promise<Inbound>,
+    /** For a button: the pressed question's item, closed when this turn finished it. */
+    pressed?: { readonly itemId: string | undefined; readonly id: string },
   ): Promise<void> {
-    const ephemeralHints = isShared(interaction);
+    const isEphemeral = isShared(interaction);
     let deferred: Promise<unknown> | undefined;
-    let shownStream = "";
     let lastEditAt = 0;
     const timer = setTimeout(() => {
       deferred = interaction
-        .deferReply(ephemeralHints ? { flags: ["Ephemeral"] } : {})
-        .catch((error: unknown) => {
-          log.warn({ err: error }, "could not defer the interaction");
-        });
+        .deferReply(isEphemeral ? { flags: ["Ephemeral"] } : {})
+        .catch((error: unknown) => log.warn({ err: error }, "could not defer the interaction"));
     }, deferAfterMs);
     const onStream = (event: StreamEvent) => {
       if (!deferred || Date.now() - lastEditAt < EDIT_INTERVAL_MS) return;
       lastEditAt = Date.now();
-      shownStream = event.text;
       void deferred
-        .then(() =>
-          interaction.editReply({
-            content: event.text.slice(0, 2000),
-            allowedMentions: { parse: [] },
-          }),
-        )
+        .then(() => interaction.editReply({ content: event.text.slice(0, 2000) }))
         .catch(() => {});
     };
     let replies: Reply[];
     try {
-      replies = await tutor.handle(inbound, streamOptions(onStream));
+      replies = await tutor.handle(await makeInbound(), streamOptions(onStream));
     } finally {
       clearTimeout(timer);
     }
-    void shownStream;
     try {
-      if (closeQuestion && (await closeQuestion(replies, deferred === undefined))) {
-        if (deferred) await deferred;
-        await sendAll(
-          replies,
-          (payload, first) =>
-            first && deferred
-              ? interaction.editReply(forMessage(payload))
-              : interaction.followUp(forReply(payload)),
-          ephemeralHints,
-        );
-        return;
+      const outcome = pressed ? questionOutcome(replies, pressed.itemId, pressed.id) : undefined;
+      let hasResponded = false;
+      // The message the question's buttons are on (a modal opened from it counts too).
+      const updater =
+        interaction.isButton() || (interaction.isModalSubmit() && interaction.isFromMessage())
+          ? interaction
+          : undefined;
+      if (outcome && updater) {
+        const components = answeredComponents(
+          updater.message.components.map((row) => row.toJSON()),
+          outcome,
+          updater.isButton() ? { chosenCustomId: updater.customId } : {},
+        ) as never;
+        if (!deferred) {
+          await updater.update({ components });
+          hasResponded = true;
+        } else if (!updater.message.flags.has("Ephemeral"))
+          await updater.message.edit({ components }).catch((error: unknown) => {
+            log.warn({ err: error }, "could not disable the answered question's buttons");
+          });
       }
       if (deferred) await deferred;
-      await sendAll(
-        replies,
-        async (payload, first) => {
-          if (first && deferred) await interaction.editReply(forMessage(payload));
-          else if (first) await interaction.reply(forReply(payload));
+      let isFirst = !hasResponded;
+      for (const reply of replies)
+        for (const payload of renderReply(reply, { ephemeral: isEphemeral })) {
+          if (isFirst && deferred) await interaction.editReply(forMessage(payload));
+          else if (isFirst) await interaction.reply(forReply(payload));
           else await interaction.followUp(forReply(payload));
-        },
-        ephemeralHints,
-      );
+          isFirst = false;
+        }
+      if (isFirst && deferred) await interaction.deleteReply(); // nothing to say: no "thinking…" left
     } catch (error) {
       log.error({ err: error }, "could not answer the interaction");
       options.metrics?.platformError("discord", "interaction");
-      await interaction
-        .followUp({ content: SORRY_MESSAGE, flags: ["Ephemeral"], allowedMentions: { parse: [] } })
-        .catch(() => {});
+      const sorry = { content: SORRY_MESSAGE, flags: ["Ephemeral"] as const };
+      await (interaction.replied || interaction.deferred
+        ? interaction.followUp(sorry)
+        : interaction.reply(sorry)
+      ).catch(() => {});
     }
   }
 
-  /** Sends replies in order; hints in shared channels only to the learner. */
+  /** Sends replies in order to a channel (a practice thread). */
   async function sendAll(
     replies: readonly Reply[],
-    send: (payload: DiscordPayload, isFirst: boolean) => Promise<unknown>,
-    ephemeralHints: boolean,
+    send: (payload: DiscordPayload) => Promise<unknown>,
   ): Promise<void> {
-    let isFirst = true;
-    for (const reply of replies) {
-      for (const payload of renderReply(reply, {
-        ephemeral: ephemeralHints && reply.kind === "hint",
-      })) {
-        await send(payload, isFirst);
-        isFirst = false;
-      }
-    }
+    for (const reply of replies) for (const payload of renderReply(reply)) await send(payload);
   }
 
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
-    const tenant = await tenantOf(interaction.guildId, interaction.user.id);
     const command = toInbound(interaction.commandName, interaction.options.getSubcommand(false), {
       course: interaction.options.getString("course") ?? undefined,
       skill: interaction.options.getString("skill") ?? undefined,
     });
-    const channel = interaction.channel;
-    // "/tutor start COURSE" reaches the tutor as a course switch: both begin practice.
-    const isStart = interaction.options.getSubcommand(false) === "start";
-    if (isStart && channel?.type === ChannelType.GuildText) {
-      // Practice in a server happens in a private thread per learner: others see nothing.
-      await interaction.deferReply({ flags: ["Ephemeral"] });
-      try {
-        const thread = await channel.threads.create({
-          name: `Practice: ${interaction.user.username}`.slice(0, 100),
-          type: ChannelType.PrivateThread,
-          invitable: false,
-        });
-        await thread.members.add(interaction.user.id);
-        await interaction.editReply({
-          content: `Let's practise in your private thread: <#${thread.id}>`,
-        });
-        const replies = await tutor.handle({
-          tenant,
-          platform: "discord",
-          learner: interaction.user.id,
-          eventId: interaction.id,
-          command,
-        });
-        await sendAll(replies, (payload) => thread.send(forMessage(payload)), false);
-      } catch (error) {
-        log.warn({ err: error }, "could not open a private thread; answering here");
-        options.metrics?.platformError("discord", "threads.create");
-        await interaction.editReply({ content: SORRY_MESSAGE }).catch(() => {});
-      }
-      return;
-    }
-    await interactionTurn(interaction, {
-      tenant,
+    const inbound = async (): Promise<Inbound> => ({
+      tenant: await tenantOf(interaction.guildId, interaction.user.id),
       platform: "discord",
       learner: interaction.user.id,
       eventId: interaction.id,
       command,
     });
+    const channel = interaction.channel;
+    // "/tutor start COURSE" reaches the tutor as a course switch: both begin practice.
+    const isStart = interaction.options.getSubcommand(false) === "start";
+    if (!isStart || channel?.type !== ChannelType.GuildText) {
+      await interactionTurn(interaction, inbound);
+      return;
+    }
+    // Practice in a server happens in the learner's private thread: others see nothing.
+    await interaction.deferReply({ flags: ["Ephemeral"] });
+    try {
+      const thread = await practiceThread(channel, interaction.user);
+      await interaction.editReply({
+        content: `Let's practise in your private thread: <#${thread.id}>`,
+      });
+      await sendAll(await tutor.handle(await inbound()), (payload) =>
+        thread.send(forMessage(payload)),
+      );
+    } catch (error) {
+      log.warn({ err: error }, "could not open a private thread");
+      options.metrics?.platformError("discord", "threads.create");
+      await interaction.editReply({ content: SORRY_MESSAGE }).catch(() => {});
+    }
+  }
+
+  /** The learner's practice thread in this channel: the one opened before, or a new one. */
+  async function practiceThread(channel: TextChannel, user: User): Promise<ThreadChannel> {
+    const key = `discord:thread:${channel.id}:${user.id}`;
+    const known = await options.keyValue.get(key);
+    if (known) {
+      const thread = await channel.threads.fetch(known).catch(() => null);
+      if (thread && !thread.archived) return thread;
+    }
+    const thread = await channel.threads.create({
+      name: `Practice: ${user.username}`.slice(0, 100),
+      type: ChannelType.PrivateThread,
+      invitable: false,
+    });
+    await thread.members.add(user.id);
+    await options.keyValue.set(key, thread.id);
+    return thread;
   }
 
   async function onButton(interaction: ButtonInteraction): Promise<void> {
@@ -271,34 +277,16 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     }
     const inboundAction = toInboundAction(action);
     if (!inboundAction) return;
-    const tenant = await tenantOf(interaction.guildId, interaction.user.id);
     await interactionTurn(
       interaction,
-      {
-        tenant,
+      async () => ({
+        tenant: await tenantOf(interaction.guildId, interaction.user.id),
         platform: "discord",
         learner: interaction.user.id,
         eventId: interaction.id,
         action: inboundAction,
-      },
-      async (replies, canRespond) => {
-        // A finished question (answered, skipped, moved past) keeps its text, not its buttons.
-        const isClosed = replies.some((r) => r.kind === "question" && r.itemId !== action.itemId);
-        if (!isClosed) return false;
-        const components = answeredComponents(
-          interaction.message.components.map((row) => row.toJSON()),
-          action.id === "skip" ? "skipped" : "answered",
-          { chosenCustomId: interaction.customId },
-        ) as never;
-        if (canRespond) {
-          await interaction.update({ components });
-          return true;
-        }
-        await interaction.message.edit({ components }).catch((error: unknown) => {
-          log.warn({ err: error }, "could not disable the answered question's buttons");
-        });
-        return false;
-      },
+      }),
+      { itemId: action.itemId, id: action.id },
     );
   }
 
@@ -308,14 +296,17 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     );
     const inboundAction = submitted ? toInboundAction(submitted) : undefined;
     if (!inboundAction) return;
-    const tenant = await tenantOf(interaction.guildId, interaction.user.id);
-    await interactionTurn(interaction, {
-      tenant,
-      platform: "discord",
-      learner: interaction.user.id,
-      eventId: interaction.id,
-      action: inboundAction,
-    });
+    await interactionTurn(
+      interaction,
+      async () => ({
+        tenant: await tenantOf(interaction.guildId, interaction.user.id),
+        platform: "discord",
+        learner: interaction.user.id,
+        eventId: interaction.id,
+        action: inboundAction,
+      }),
+      { itemId: inboundAction.itemId, id: "answer" },
+    );
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
@@ -336,40 +327,40 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     if (!isDm && !isMention && !isPracticeThread) return;
     const text = message.content.replace(/<@!?\d+>/g, " ").trim();
     const tenant = await tenantOf(message.guildId, message.author.id);
-    let streamed: Message | undefined;
+    // LLM text as it grows: one message, posted then edited (throttled).
+    let streamed: Promise<Message | undefined> | undefined;
     let lastEditAt = 0;
     const onStream = (event: StreamEvent) => {
       const now = Date.now();
-      if (now - lastEditAt < EDIT_INTERVAL_MS) return;
+      if (now - lastEditAt < EDIT_INTERVAL_MS || !message.channel.isSendable()) return;
       lastEditAt = now;
       const content = event.text.slice(0, 2000);
-      void (
-        streamed
-          ? streamed.edit({ content })
-          : message.channel.isSendable()
-            ? message.channel.send({ content, allowedMentions: { parse: [] } }).then((m) => {
-                streamed = m;
-              })
-            : Promise.resolve()
-      ).catch(() => {});
+      const channel = message.channel;
+      streamed = (streamed ?? Promise.resolve(undefined))
+        .then(async (shown) => (shown ? shown.edit({ content }) : channel.send({ content })))
+        .catch(() => undefined);
     };
     const replies = await tutor.handle(
       { tenant, platform: "discord", learner: message.author.id, eventId: message.id, text },
       streamOptions(onStream),
     );
+    if (!message.channel.isSendable()) return;
+    const channel = message.channel;
     try {
-      if (!message.channel.isSendable()) return;
-      const channel = message.channel;
+      let partial = await streamed;
       for (const reply of replies)
-        for (const payload of renderReply(reply, {})) {
-          if (reply.streamId !== undefined && streamed) {
-            await streamed.edit(forMessage(payload));
-            streamed = undefined;
+        for (const payload of renderReply(reply)) {
+          if (reply.streamId !== undefined && partial) {
+            await partial.edit(forMessage(payload));
+            partial = undefined;
           } else await channel.send(forMessage(payload));
         }
+      // Text streamed for a reply that never came (the LLM failed): take it away.
+      await partial?.delete();
     } catch (error) {
       log.error({ err: error }, "could not send the replies");
       options.metrics?.platformError("discord", "message");
+      await channel.send({ content: SORRY_MESSAGE }).catch(() => {});
     }
   }
 

@@ -14,12 +14,19 @@ import {
   type HandleOptions,
   type Inbound,
   type Logger,
+  questionOutcome,
   type Reply,
   SORRY_MESSAGE,
   type StreamEvent,
   type Tutor,
 } from "../../tutor/index.ts";
-import { closedQuestionBlocks, homeView, parseActionValue, renderReply } from "./blocks.ts";
+import {
+  closedQuestionBlocks,
+  homeView,
+  parseActionValue,
+  renderReply,
+  toMrkdwn,
+} from "./blocks.ts";
 
 type WebClient = webApi.WebClient;
 
@@ -129,16 +136,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     receiver.client.on("connected", () => {
       isSocketOpen = true;
     });
-    receiver.client.on("disconnected", () => {
-      isSocketOpen = false;
-    });
+    // The client reports a drop as "reconnecting"; "disconnected" only when it gives up.
+    for (const event of ["disconnected", "reconnecting", "close"])
+      receiver.client.on(event, () => {
+        isSocketOpen = false;
+      });
   }
 
+  /** The workspace (or Grid org); requests without one are dropped, never pooled together. */
   const tenantOf = (context: {
     isEnterpriseInstall?: boolean;
     enterpriseId?: string;
     teamId?: string;
-  }) => (context.isEnterpriseInstall ? context.enterpriseId : context.teamId) ?? "unknown";
+  }) => (context.isEnterpriseInstall ? context.enterpriseId : context.teamId);
 
   /** Runs one turn and delivers its replies; never throws. */
   async function turn(inbound: Inbound, to: Destination): Promise<Reply[]> {
@@ -166,9 +176,13 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   ): Promise<void> {
     for (const reply of replies) {
       const stream = reply.streamId === undefined ? undefined : streams.get(reply.streamId);
-      if (stream) await finishStream(to, stream, reply);
-      else await post(to, reply);
+      if (stream) {
+        streams.delete(reply.streamId as string);
+        await finishStream(to, stream, reply);
+      } else await post(to, reply);
     }
+    // Streams no reply claimed (the LLM failed after some text): take the partial text away.
+    for (const stream of streams.values()) await discardStream(to, stream);
   }
 
   async function post(to: Destination, reply: Reply): Promise<string | undefined> {
@@ -218,69 +232,87 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     if (to.respond || (to.isShared && event.kind === "hint")) return; // ephemeral: sent whole at the end
     let stream = streams.get(event.streamId);
     if (!stream) {
-      stream = { shown: "", work: Promise.resolve(), lastEditAt: 0 };
+      stream = { shown: "", work: Promise.resolve(), lastEditAt: 0, hasFailed: false };
       streams.set(event.streamId, stream);
     }
     const current = stream;
     current.work = current.work.then(async () => {
-      if (to.threadTs) {
-        current.streamer ??= to.client.chatStream({
-          channel: to.channel,
-          thread_ts: to.threadTs,
-          recipient_team_id: to.team,
-          recipient_user_id: to.user,
-        });
-        if (!event.text.startsWith(current.shown)) return; // a regenerated text: the final reply replaces it
-        await current.streamer.append({ markdown_text: event.text.slice(current.shown.length) });
+      if (current.hasFailed) return;
+      try {
+        if (to.threadTs) {
+          current.streamer ??= to.client.chatStream({
+            channel: to.channel,
+            thread_ts: to.threadTs,
+            recipient_team_id: to.team,
+            recipient_user_id: to.user,
+          });
+          if (!event.text.startsWith(current.shown)) return; // regenerated: the final reply replaces it
+          await current.streamer.append({ markdown_text: event.text.slice(current.shown.length) });
+          current.shown = event.text;
+          return;
+        }
+        const now = Date.now();
+        const text = toMrkdwn(event.text);
+        if (current.ts === undefined) {
+          const result = await to.client.chat.postMessage({ channel: to.channel, text });
+          current.ts = result.ts;
+        } else if (now - current.lastEditAt >= EDIT_INTERVAL_MS) {
+          await to.client.chat.update({ channel: to.channel, ts: current.ts, text });
+        } else return;
+        current.lastEditAt = now;
         current.shown = event.text;
-        return;
+      } catch (error) {
+        // Streaming unavailable (or refused): the final reply is posted whole instead.
+        current.hasFailed = true;
+        log.debug({ err: error }, "streaming unavailable; posting the reply whole");
       }
-      const now = Date.now();
-      if (current.ts === undefined) {
-        const result = await to.client.chat.postMessage({ channel: to.channel, text: event.text });
-        current.ts = result.ts;
-      } else if (now - current.lastEditAt >= EDIT_INTERVAL_MS) {
-        await to.client.chat.update({ channel: to.channel, ts: current.ts, text: event.text });
-      } else return;
-      current.lastEditAt = now;
-      current.shown = event.text;
     });
     await current.work;
   }
 
   async function finishStream(to: Destination, stream: Stream, reply: Reply): Promise<void> {
-    await stream.work.catch(() => {});
+    await stream.work;
     const message = renderReply(reply);
-    if (stream.streamer) {
-      if (reply.text.startsWith(stream.shown)) {
-        const rest = reply.text.slice(stream.shown.length);
-        if (rest) await stream.streamer.append({ markdown_text: rest });
+    try {
+      if (stream.streamer && !stream.hasFailed) {
+        if (reply.text.startsWith(stream.shown)) {
+          const rest = reply.text.slice(stream.shown.length);
+          if (rest) await stream.streamer.append({ markdown_text: rest });
+          await stream.streamer.stop();
+          return;
+        }
         await stream.streamer.stop();
-        return;
       }
-      await stream.streamer.stop();
-      if (stream.streamer.ts)
+      const ts = stream.streamer?.ts ?? stream.ts;
+      if (ts) {
         await to.client.chat.update({
           channel: to.channel,
-          ts: stream.streamer.ts,
+          ts,
           text: message.text,
           blocks: message.blocks as never,
         });
-      else await post(to, reply);
-      return;
+        return;
+      }
+    } catch (error) {
+      log.debug({ err: error }, "could not finish the stream; posting the reply whole");
     }
-    if (stream.ts)
-      await to.client.chat.update({
-        channel: to.channel,
-        ts: stream.ts,
-        text: message.text,
-        blocks: message.blocks as never,
-      });
-    else await post(to, reply);
+    await post(to, reply);
+  }
+
+  async function discardStream(to: Destination, stream: Stream): Promise<void> {
+    await stream.work;
+    try {
+      if (stream.streamer && !stream.hasFailed) await stream.streamer.stop();
+      const ts = stream.streamer?.ts ?? stream.ts;
+      if (ts) await to.client.chat.delete({ channel: to.channel, ts });
+    } catch (error) {
+      log.warn({ err: error }, "could not remove a partly streamed message");
+    }
   }
 
   async function publishHome(client: WebClient, tenant: string, user: string): Promise<void> {
     const progress = await tutor.progress({ tenant, learner: user });
+    if (!progress) return; // unreadable now: keep what the tab shows
     try {
       await client.views.publish({ user_id: user, view: homeView(progress) as never });
     } catch (error) {
@@ -295,6 +327,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   app.event("message", async ({ event, body, client, context }) => {
     if (event.channel_type !== "im" || event.subtype !== undefined || "bot_id" in event) return;
     const tenant = tenantOf(context);
+    if (!tenant) return;
     const replies = await turn(
       {
         tenant,
@@ -312,6 +345,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   app.event("app_mention", async ({ event, body, client, context }) => {
     if (event.bot_id !== undefined || event.user === undefined) return;
     const tenant = tenantOf(context);
+    if (!tenant) return;
     await turn(
       {
         tenant,
@@ -333,7 +367,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   app.event("app_home_opened", async ({ event, client, context }) => {
     if (event.tab !== "home") return;
-    await publishHome(client, tenantOf(context), event.user);
+    const tenant = tenantOf(context);
+    if (tenant) await publishHome(client, tenant, event.user);
   });
 
   // /tutor SUBCOMMAND … and the /hint shortcut. Acknowledged first; the turn runs after.
@@ -344,6 +379,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     const name = isHint ? "hint" : head === "" ? "start" : head.toLowerCase();
     const args = isHint ? command.text.trim() : rest.join(" ");
     const tenant = tenantOf(context);
+    if (!tenant) return;
     const isDm = command.channel_id.startsWith("D");
     const inbound: Inbound = {
       tenant,
@@ -401,8 +437,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       const parsed = parseActionValue(action.action_id, action.value ?? "");
       if (!parsed) return;
       const tenant = tenantOf(context);
+      if (!tenant) return;
       const channel = body.container?.channel_id ?? body.channel?.id ?? "";
       const isEphemeral = body.container?.is_ephemeral === true;
+      const isDm = channel.startsWith("D");
       const threadTs = body.message?.thread_ts;
       const replies = await turn(
         { tenant, platform: "slack", learner: body.user.id, action: parsed },
@@ -411,9 +449,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           channel,
           user: body.user.id,
           team: tenant,
-          isShared: !channel.startsWith("D"),
+          isShared: !isDm,
           ...(threadTs ? { threadTs } : {}),
-          ...(isEphemeral
+          // Outside the DM a button press is answered only to the one who pressed it.
+          ...(isEphemeral || !isDm
             ? {
                 respond: (message) =>
                   respond({
@@ -426,19 +465,11 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
             : {}),
         },
       );
-      // A question that is finished (answered, skipped, or moved past) loses its buttons.
-      const feedback = replies.find((r) => r.kind === "feedback" && r.itemId === parsed.itemId);
-      const isClosed = replies.some((r) => r.kind === "question" && r.itemId !== parsed.itemId);
+      // A question this press finished (answered or skipped) loses its buttons; a stale press,
+      // such as someone else's on a learner's question, changes nothing.
+      const outcome = questionOutcome(replies, parsed.itemId, parsed.id);
       const original = body.message;
-      if (isClosed && original?.ts) {
-        const outcome =
-          parsed.id === "skip"
-            ? "skipped"
-            : feedback?.kind === "feedback"
-              ? feedback.correct
-                ? "correct"
-                : "incorrect"
-              : "superseded";
+      if (outcome && original?.ts) {
         const blocks = closedQuestionBlocks((original.blocks ?? []) as never[], outcome);
         const label = original.text ?? "Question";
         try {
@@ -490,6 +521,7 @@ interface Stream {
   shown: string;
   work: Promise<void>;
   lastEditAt: number;
+  hasFailed: boolean;
   ts?: string | undefined;
   streamer?: ReturnType<WebClient["chatStream"]>;
 }

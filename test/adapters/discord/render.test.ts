@@ -93,8 +93,20 @@ const text = (kind: "info" | "error" | "explanation", body: string): Reply =>
 const ALL_KINDS: readonly Reply[] = [
   question(),
   typedQuestion(),
-  { kind: "feedback", text: "Right: **3/4**.", itemId: "add-unlike-3", correct: true },
-  { kind: "feedback", text: "Not quite.", itemId: "add-unlike-3", correct: false },
+  {
+    kind: "feedback",
+    text: "Right: **3/4**.",
+    itemId: "add-unlike-3",
+    correct: true,
+    isItemDone: true,
+  },
+  {
+    kind: "feedback",
+    text: "Not quite.",
+    itemId: "add-unlike-3",
+    correct: false,
+    isItemDone: false,
+  },
   { kind: "hint", text: "Find a common denominator.", itemId: "add-unlike-3", rung: 1, of: 3 },
   text("explanation", "To add fractions, first make the denominators equal."),
   text("info", "Welcome to **Fractions**."),

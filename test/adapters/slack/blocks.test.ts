@@ -351,12 +351,19 @@ describe("renderReply", () => {
   it.each<[string, Reply, string]>([
     [
       "right feedback",
-      { kind: "feedback", itemId: "i", correct: true, text: "**Correct!** 3/4", mastered: ["s"] },
+      {
+        kind: "feedback",
+        itemId: "i",
+        correct: true,
+        isItemDone: true,
+        text: "**Correct!** 3/4",
+        mastered: ["s"],
+      },
       "✅ *Correct!* 3/4",
     ],
     [
       "wrong feedback",
-      { kind: "feedback", itemId: "i", correct: false, text: "Not quite." },
+      { kind: "feedback", itemId: "i", correct: false, isItemDone: false, text: "Not quite." },
       "❌ Not quite.",
     ],
     [
