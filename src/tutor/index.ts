@@ -6,5 +6,5 @@ export * from "./intents.ts";
 export * from "./messages.ts";
 export * from "./ports.ts";
 export * from "./question-bank.ts";
-export * from "./tutor.ts";
 export * from "./teacher-commands.ts";
+export * from "./tutor.ts";

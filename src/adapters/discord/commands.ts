@@ -213,62 +213,17 @@ function stringOption(options: CommandOptions, name: string): string {
   return typeof value === "string" ? value.trim() : "";
 }
 
-/** A command's data as the API sends it (interaction `data`), or as discord.js holds it. */
-export interface CommandData {
-  readonly name: string;
-  readonly options?: readonly CommandDataOption[];
-}
-
-export interface CommandDataOption {
-  readonly name: string;
-  readonly type: number;
-  readonly value?: string | number | boolean;
-  readonly focused?: boolean;
-  readonly options?: readonly CommandDataOption[];
-}
-
-/** Discord's option type for a subcommand. */
-const SUBCOMMAND_TYPE = 1;
-
-/** The subcommand and the option values of API command data (options of a subcommand lifted). */
-function flatten(data: CommandData): { subcommandName?: string; options: CommandOptions } {
-  const sub = data.options?.find((option) => option.type === SUBCOMMAND_TYPE);
-  const leaves = (sub ? sub.options : data.options) ?? [];
-  return {
-    ...(sub ? { subcommandName: sub.name } : {}),
-    options: Object.fromEntries(leaves.map((option) => [option.name, option.value])),
-  };
-}
-
-/** The option being typed in an autocomplete interaction's API data (in a subcommand or not). */
-export function focusedOption(data: CommandData): FocusedOption | undefined {
-  const sub = data.options?.find((option) => option.type === SUBCOMMAND_TYPE);
-  const focused = ((sub ? sub.options : data.options) ?? []).find((option) => option.focused);
-  return focused ? { name: focused.name, value: focused.value ?? "" } : undefined;
-}
-
 /**
  * A used slash command as the tutor's `Inbound.command`: `/hint` and `/tutor hint` → hint,
  * `/tutor practice SKILL` → practice SKILL, `/tutor start` → start, and `/tutor start COURSE` →
- * course COURSE (the tutor's "switch to this course", which then starts practice). Takes the
- * interaction's API data, or with discord.js
- * `toInbound(i.commandName, i.options.getSubcommand(false), { course: …, skill: … })`.
+ * course COURSE (the tutor's "switch to this course", which then starts practice). With
+ * discord.js: `toInbound(i.commandName, i.options.getSubcommand(false), { course: …, skill: … })`.
  */
-export function toInbound(data: CommandData): TutorCommand;
 export function toInbound(
-  commandName: string,
-  subcommandName: string | null | undefined,
-  options?: CommandOptions,
-): TutorCommand;
-export function toInbound(
-  command: CommandData | string,
+  command: string,
   subcommandName?: string | null,
   options: CommandOptions = {},
 ): TutorCommand {
-  if (typeof command !== "string") {
-    const flat = flatten(command);
-    return toInbound(command.name, flat.subcommandName, flat.options);
-  }
   if (command !== "tutor") return { name: command, args: "" };
   const name = subcommandName ?? "start";
   if (name === "start") {

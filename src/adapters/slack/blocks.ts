@@ -129,7 +129,7 @@ export type QuestionOutcome = "correct" | "incorrect" | "skipped" | "superseded"
 
 export type SlackAction = NonNullable<Inbound["action"]>;
 
-const ACTION_IDS = new Set<SlackAction["id"]>(["answer", "hint", "explain", "skip", "next"]);
+const ACTION_IDS = new Set<SlackAction["id"]>(["answer", "hint", "explain", "skip"]);
 
 const OUTCOMES: Readonly<Record<QuestionOutcome, string>> = {
   correct: "Answered ✓",
@@ -614,21 +614,9 @@ function renderQuestion(
 }
 
 /**
- * The message that replaces a question once it is answered, skipped or superseded: the same
- * prompt and choices, no buttons (so none can be pressed twice), and a line saying how it ended.
- */
-export function answeredQuestion(question: QuestionReply, outcome: QuestionOutcome): SlackMessage {
-  const status = context(`${OUTCOMES[outcome]} · ${whyLine(question)}`);
-  const body = sections(questionMrkdwn(question), SLACK_LIMITS.messageBlocks - 1);
-  return {
-    text: fallback(`${questionFallback(question)}\n${OUTCOMES[outcome]}`),
-    blocks: [...body, status],
-  };
-}
-
-/**
- * The same for a question message as Slack sends it back in a block_actions payload, when the
- * reply itself is gone: every actions block removed, a status line added.
+ * A question message as Slack sends it back in a block_actions payload, closed once it is
+ * answered or skipped: every actions block removed (so no button can be pressed twice), and a
+ * line saying how it ended.
  */
 export function closedQuestionBlocks(
   blocks: readonly unknown[],

@@ -3,7 +3,6 @@ import {
   type APIApplicationCommandBasicOption,
   type APIApplicationCommandOption,
   type APIApplicationCommandSubcommandOption,
-  type APIChatInputApplicationCommandInteractionData,
   ApplicationCommandOptionType,
   ApplicationCommandType,
   ApplicationIntegrationType,
@@ -14,7 +13,6 @@ import {
   autocomplete,
   type CourseNames,
   commandDefinitions,
-  focusedOption,
   toInbound,
 } from "../../../src/adapters/discord/commands.ts";
 import { type Course, loadCourseDirectory } from "../../../src/content/index.ts";
@@ -219,51 +217,5 @@ describe("toInbound", () => {
       });
     expect(toInbound("tutor", null)).toEqual({ name: "start", args: "" });
     expect(toInbound("hint", null)).toEqual({ name: "hint", args: "" });
-  });
-
-  it("reads the interaction's API data, options nested in the subcommand", () => {
-    const data: APIChatInputApplicationCommandInteractionData = {
-      id: "1",
-      name: "tutor",
-      type: ApplicationCommandType.ChatInput,
-      options: [
-        {
-          name: "practice",
-          type: ApplicationCommandOptionType.Subcommand,
-          options: [{ name: "skill", type: ApplicationCommandOptionType.String, value: "recip" }],
-        },
-      ],
-    };
-    expect(toInbound(data)).toEqual({ name: "practice", args: "recip" });
-    expect(toInbound({ name: "hint" })).toEqual({ name: "hint", args: "" });
-  });
-
-  it("finds the option being typed in autocomplete data", () => {
-    const data: APIChatInputApplicationCommandInteractionData = {
-      id: "1",
-      name: "tutor",
-      type: ApplicationCommandType.ChatInput,
-      options: [
-        {
-          name: "start",
-          type: ApplicationCommandOptionType.Subcommand,
-          options: [
-            {
-              name: "course",
-              type: ApplicationCommandOptionType.String,
-              value: "py",
-              focused: true,
-            },
-          ],
-        },
-      ],
-    };
-    const focused = focusedOption(data);
-    expect(focused).toEqual({ name: "course", value: "py" });
-    if (!focused) return expect.fail("nothing focused");
-    expect(autocomplete(courses, focused)).toEqual([
-      { name: "Python basics (python-basics)", value: "python-basics" },
-    ]);
-    expect(focusedOption({ name: "hint" })).toBeUndefined();
   });
 });
