@@ -75,6 +75,14 @@ interface Destination {
   readonly isShared: boolean;
   /** Slash commands outside a DM answer through the command's response_url, ephemerally. */
   readonly respond?: (message: { text: string; blocks: unknown[] }) => Promise<unknown>;
+  /**
+   * A slash command in a DM: it may be someone else's DM, where the bot cannot post; then the
+   * command's response_url answers instead.
+   */
+  readonly respondIfUnreachable?: (message: {
+    text: string;
+    blocks: unknown[];
+  }) => Promise<unknown>;
 }
 
 const MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
@@ -201,13 +209,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       });
       return undefined;
     }
-    const result = await to.client.chat.postMessage({
-      channel: to.channel,
-      text: message.text,
-      blocks: message.blocks as never,
-      ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
-    });
-    return result.ts;
+    try {
+      const result = await to.client.chat.postMessage({
+        channel: to.channel,
+        text: message.text,
+        blocks: message.blocks as never,
+        ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
+      });
+      return result.ts;
+    } catch (error) {
+      if (!to.respondIfUnreachable || !isUnreachable(error)) throw error;
+      await to.respondIfUnreachable({ ...message });
+      return undefined;
+    }
   }
 
   /** Shows "is thinking…" in the thread while the LLM works (assistant threads; best effort). */
@@ -408,22 +422,15 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         options.metrics?.platformError("slack", "conversations.open");
       }
     }
+    const ephemeral = (message: { text: string; blocks: unknown[] }) =>
+      respond({ response_type: "ephemeral", text: message.text, blocks: message.blocks as never });
     await turn(inbound, {
       client,
       channel: command.channel_id,
       user: command.user_id,
       team: tenant,
       isShared: !isDm,
-      ...(isDm
-        ? {}
-        : {
-            respond: (message) =>
-              respond({
-                response_type: "ephemeral",
-                text: message.text,
-                blocks: message.blocks as never,
-              }),
-          }),
+      ...(isDm ? { respondIfUnreachable: ephemeral } : { respond: ephemeral }),
     });
   });
 
@@ -515,6 +522,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return receiver instanceof SocketModeReceiver ? isSocketOpen : true;
     },
   };
+}
+
+/** A Web API error saying the bot cannot post in that conversation. */
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { data?: { error?: unknown } }).data?.error;
+  return code === "channel_not_found" || code === "not_in_channel";
 }
 
 interface Stream {

@@ -233,6 +233,21 @@ describe("Slack: the tutor through Bolt's HTTP receiver", () => {
     expect(calls.slice(posted).map((c) => c.status)).toEqual([429, 200]);
   });
 
+  it("answers a command used in someone else's DM through its response URL", async () => {
+    fake.failNext("chat.postMessage", { error: "channel_not_found" });
+    const before = fake.callsTo("response_url").length;
+    const command = commandBody({
+      ...(loadSlackFixture("command-tutor-start") as Record<string, string>),
+      channel_id: "D0SOMEONEELSE",
+      text: "progress",
+      response_url: fake.responseUrl("other-dm"),
+    });
+    expect((await signedRequest(events, SECRET, command, CONTENT_TYPE.form)).status).toBe(200);
+    const answered = (await callsOf(fake, "response_url", before + 1)).at(-1);
+    expect(JSON.stringify(answered?.body)).toContain("Halves");
+    expect(answered?.body).toMatchObject({ response_type: "ephemeral" });
+  });
+
   it("answers /healthz and /metrics on the same port", async () => {
     const health = await fetch(`${base}/healthz`);
     expect(health.status).toBe(200);
