@@ -13,6 +13,7 @@ import {
 import type { Config } from "./config.ts";
 import { SocraError } from "./engine/index.ts";
 import { type App, type AppOverrides, createApp } from "./main.ts";
+import type { Metrics } from "./metrics.ts";
 
 /** `socra serve`, running: every platform whose credentials are configured. */
 export interface Server {
@@ -54,15 +55,17 @@ export async function serve(config: Config, overrides: AppOverrides = {}): Promi
       path: "/metrics",
       method: ["GET"],
       handler: (_request: IncomingMessage, response: ServerResponse) => {
-        const registry = app.metrics?.registry;
-        if (!registry) {
-          response.writeHead(404).end();
-          return;
-        }
-        void registry.metrics().then((text) => {
-          response.writeHead(200, { "content-type": registry.contentType });
-          response.end(text);
-        });
+        const registry = (app.metrics as Metrics).registry;
+        registry.metrics().then(
+          (text) => {
+            response.writeHead(200, { "content-type": registry.contentType });
+            response.end(text);
+          },
+          (error: unknown) => {
+            app.logger.warn({ err: error }, "could not collect metrics");
+            response.writeHead(500).end();
+          },
+        );
       },
     },
   ];

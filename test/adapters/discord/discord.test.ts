@@ -40,14 +40,16 @@ const customIds = (data: Json | undefined): string[] =>
 describe("Discord: a real discord.js client against a fake Discord", () => {
   let fake: FakeDiscord;
   let server: Server;
+  let port: number;
 
   beforeAll(async () => {
     fake = await startFakeDiscord({ token: TOKEN });
+    port = await freePort();
     const config = loadConfig({
       DISCORD_TOKEN: TOKEN,
       DISCORD_APPLICATION_ID: DISCORD_IDS.applicationId,
       DISCORD_API_URL: fake.restUrl,
-      PORT: String(await freePort()),
+      PORT: String(port),
     });
     await registerDiscordCommands(config.discord as never, [
       await loadCourseFile(join(FIXTURES, "mini.yaml")),
@@ -245,10 +247,12 @@ describe("Discord: a real discord.js client against a fake Discord", () => {
     expect(textOf(sent.at(-1)?.body as Json)).toContain("Halves");
   });
 
-  it("reports the gateway connection in /healthz", async () => {
-    const health = await server.app.store.readCounter({ tenant: "_health", name: "ping" });
-    expect(health).toBe(0);
-    expect(server.discord?.isConnected()).toBe(true);
+  it("answers /healthz and /metrics on PORT without Slack, with the gateway's state", async () => {
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok", store: "ok", discord: "connected" });
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/socra_turns_total\{platform="discord",outcome="ok"\} \d+/);
   });
 });
 
