@@ -1036,8 +1036,11 @@ export type ResolveAssignableResult =
 /** At most this many "did you mean" suggestions. */
 const MAX_SUGGESTIONS = 3;
 
-/** Lower case, accents dropped, spaces, dashes and underscores as one space. */
-function normalize(text: string): string {
+/**
+ * A name as typed, for matching course and skill names: lower case, accents dropped, spaces,
+ * dashes and underscores as one space.
+ */
+export function normalizeName(text: string): string {
   return text
     .normalize("NFKD")
     .replace(/\p{M}+/gu, "")
@@ -1063,8 +1066,8 @@ function candidatesOf(courses: readonly AssignableCourse[]): Candidate[] {
       assignable: { kind: "course", courseId: course.id },
       name: course.title,
       text: course.id,
-      id: normalize(course.id),
-      keys: [normalize(course.id), normalize(course.title)],
+      id: normalizeName(course.id),
+      keys: [normalizeName(course.id), normalizeName(course.title)],
       courseTitle: course.title,
     });
     for (const skill of course.skills) {
@@ -1073,8 +1076,8 @@ function candidatesOf(courses: readonly AssignableCourse[]): Candidate[] {
         assignable: { kind: "skill", courseId: course.id, skillId: skill.id },
         name: skill.name,
         text: isUnique ? skill.id : `${course.id}/${skill.id}`,
-        id: normalize(skill.id),
-        keys: [normalize(skill.id), normalize(skill.name)],
+        id: normalizeName(skill.id),
+        keys: [normalizeName(skill.id), normalizeName(skill.name)],
         courseTitle: course.title,
       });
     }
@@ -1088,7 +1091,7 @@ function describeChoice(candidate: Candidate, hasManyCourses: boolean): string {
     candidate.assignable.kind === "course"
       ? `the course ${quote(candidate.name)}`
       : `${quote(candidate.name)}${hasManyCourses ? ` in ${candidate.courseTitle}` : ""}`;
-  return normalize(candidate.name) === normalize(candidate.text)
+  return normalizeName(candidate.name) === normalizeName(candidate.text)
     ? label
     : `${label} (${candidate.text})`;
 }
@@ -1144,7 +1147,7 @@ export function resolveAssignable(
   text: string,
   courses: readonly AssignableCourse[],
 ): ResolveAssignableResult {
-  const query = normalize(text.replace(/^["“„]|["”“]$/g, ""));
+  const query = normalizeName(text.replace(/^["“„]|["”“]$/g, ""));
   const candidates = candidatesOf(courses);
   const hasManyCourses = courses.length > 1;
   const ok = (candidate: Candidate): ResolveAssignableResult => ({
@@ -1157,13 +1160,15 @@ export function resolveAssignable(
 
   const slash = text.indexOf("/");
   if (slash > 0) {
-    const courseQuery = normalize(text.slice(0, slash));
-    const skillQuery = normalize(text.slice(slash + 1));
+    const courseQuery = normalizeName(text.slice(0, slash));
+    const skillQuery = normalizeName(text.slice(slash + 1));
     const found = candidates.find((candidate) => {
       const { assignable } = candidate;
       if (assignable.kind !== "skill" || !candidate.keys.includes(skillQuery)) return false;
       const course = courses.find((c) => c.id === assignable.courseId);
-      return course !== undefined && [course.id, course.title].map(normalize).includes(courseQuery);
+      return (
+        course !== undefined && [course.id, course.title].map(normalizeName).includes(courseQuery)
+      );
     });
     if (found) return ok(found);
   }

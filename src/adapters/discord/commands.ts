@@ -6,7 +6,7 @@ import {
   type SlashCommandStringOption,
   type SlashCommandSubcommandBuilder,
 } from "discord.js";
-import type { Inbound } from "../../tutor/index.ts";
+import { type Inbound, normalizeName } from "../../tutor/index.ts";
 import { DISCORD_LIMITS, truncate } from "./render.ts";
 
 /*
@@ -112,22 +112,12 @@ export function commandDefinitions(
 // ---------------------------------------------------------------------------------------------
 // Autocomplete
 
-/** Lower case, accents dropped, spaces, dashes and underscores as one space. */
-function normalize(text: string): string {
-  return text
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/[\s_-]+/g, " ")
-    .trim();
-}
-
 /** How well a candidate matches: 0 exact, 1 prefix, 2 a word's start, 3 inside; undefined: no. */
 function matchRank(query: string, texts: readonly string[]): number | undefined {
   if (query === "") return 0;
   let best: number | undefined;
   for (const raw of texts) {
-    const text = normalize(raw);
+    const text = normalizeName(raw);
     const rank =
       text === query
         ? 0
@@ -192,7 +182,7 @@ export function autocomplete(
       : focused.name === SKILL_OPTION
         ? skillCandidates(courses, currentCourseId)
         : [];
-  const query = normalize(String(focused.value));
+  const query = normalizeName(String(focused.value));
   return candidates
     .filter((candidate) => candidate.value.length <= DISCORD_LIMITS.choiceValue)
     .map((candidate, order) => ({ candidate, order, rank: matchRank(query, candidate.searchable) }))
