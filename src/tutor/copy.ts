@@ -220,9 +220,19 @@ export function ratingThanks(rating: "yes" | "partly" | "no"): string {
 }
 
 /** A text mastery bar: ██████░░░░. */
+/** A text mastery bar, ██████░░░░, from a share in [0, 1] (anything else is clamped; NaN is 0). */
 export function bar(mastery: number, width = 10): string {
-  const filled = Math.round(Math.min(1, Math.max(0, mastery)) * width);
+  const share = Number.isFinite(mastery) ? Math.min(1, Math.max(0, mastery)) : 0;
+  const filled = Math.round(share * width);
   return `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
+}
+
+/** Where a learner stands on a skill, in words (with an icon for mastered and stuck, if asked). */
+export function skillStatus(skill: SkillView, hasIcon = false): string {
+  if (skill.isMastered) return hasIcon ? "✅ mastered" : "mastered";
+  if (skill.isStuck) return hasIcon ? "⚠️ stuck, ask for help" : "stuck, ask for help";
+  if (skill.isStarted) return `${Math.round(skill.mastery * 100)}%`;
+  return "not started";
 }
 
 export function progress(
@@ -236,14 +246,7 @@ export function progress(
   const masteredCount = skills.filter((s) => s.isMastered).length;
   const width = Math.max(...skills.map((s) => s.name.length));
   const rows = skills.map((s) => {
-    const status = s.isMastered
-      ? "mastered"
-      : s.isStuck
-        ? "stuck, ask for help"
-        : s.isStarted
-          ? `${Math.round(s.mastery * 100)}%`
-          : "not started";
-    return `${bar(s.isStarted || s.isMastered ? s.mastery : 0)}  ${s.name.padEnd(width)}  ${status}`;
+    return `${bar(s.isStarted || s.isMastered ? s.mastery : 0)}  ${s.name.padEnd(width)}  ${skillStatus(s)}`;
   });
   const accuracyText =
     accuracy === null

@@ -1,5 +1,10 @@
 export * from "./assist.ts";
-export { reasonLabel, SORRY as SORRY_MESSAGE } from "./copy.ts";
+export {
+  bar as masteryBar,
+  reasonLabel,
+  SORRY as SORRY_MESSAGE,
+  skillStatus,
+} from "./copy.ts";
 export * from "./generation.ts";
 export * from "./guards.ts";
 export * from "./intents.ts";

@@ -24,7 +24,7 @@ import {
   TextInputStyle,
 } from "discord.js";
 import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "../../tutor/index.ts";
-import { reasonLabel } from "../../tutor/index.ts";
+import { masteryBar, reasonLabel, skillStatus } from "../../tutor/index.ts";
 
 /*
  * Replies as Discord messages. Components, embeds and modals are made with the discord.js
@@ -472,24 +472,10 @@ function renderQuestion(question: QuestionReply, options: Required<RenderOptions
 // ---------------------------------------------------------------------------------------------
 // Progress
 
-/** A text mastery bar: ██████░░░░. */
-export function masteryBar(mastery: number, width = 10): string {
-  const share = Math.min(1, Math.max(0, Number.isFinite(mastery) ? mastery : 0));
-  const filled = Math.round(share * width);
-  return `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-}
-
-function skillStatus(skill: SkillView): string {
-  if (skill.isMastered) return "✅ mastered";
-  if (skill.isStuck) return "⚠️ stuck, ask for help";
-  if (skill.isStarted) return `${Math.round(skill.mastery * 100)}%`;
-  return "not started";
-}
-
 function skillLine(skill: SkillView): string {
   const shown = skill.isStarted || skill.isMastered ? skill.mastery : 0;
   const name = escapeMarkdown(truncate(skill.name, 120));
-  return `\`${masteryBar(shown)}\` **${name}** · ${skillStatus(skill)}`;
+  return `\`${masteryBar(shown)}\` **${name}** · ${skillStatus(skill, true)}`;
 }
 
 /** The summary and one line per skill, as many as fit, then how many more there are. */

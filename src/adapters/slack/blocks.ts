@@ -1,5 +1,5 @@
 import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "../../tutor/index.ts";
-import { reasonLabel } from "../../tutor/index.ts";
+import { masteryBar, reasonLabel, skillStatus } from "../../tutor/index.ts";
 
 /*
  * Replies as Slack Block Kit. Block Kit objects are plain JSON, so the few shapes used here are
@@ -633,21 +633,6 @@ export function closedQuestionBlocks(
 
 // ---------------------------------------------------------------------------------------------
 // Progress and the App Home
-
-/** A text mastery bar: ██████░░░░. */
-export function masteryBar(mastery: number, width = 10): string {
-  const filled = Math.round(
-    Math.min(1, Math.max(0, Number.isFinite(mastery) ? mastery : 0)) * width,
-  );
-  return `${"█".repeat(filled)}${"░".repeat(width - filled)}`;
-}
-
-function skillStatus(skill: SkillView, hasIcon: boolean): string {
-  if (skill.isMastered) return hasIcon ? "✅ mastered" : "mastered";
-  if (skill.isStuck) return hasIcon ? "⚠️ stuck, ask for help" : "stuck, ask for help";
-  if (skill.isStarted) return `${Math.round(skill.mastery * 100)}%`;
-  return "not started";
-}
 
 function skillLines(skills: readonly SkillView[]): string {
   if (skills.length === 0) return "_No skills in this course yet._";

@@ -22,7 +22,6 @@ import {
   type DiscordPayload,
   encodeCustomId,
   itemKey,
-  masteryBar,
   parseCustomId,
   parseModalSubmit,
   renderReply,
@@ -364,14 +363,6 @@ describe("progress", () => {
     expect(embedLength(embed)).toBeLessThanOrEqual(DISCORD_LIMITS.embedTotal);
     expect(embed.description).toMatch(/\n\*…and \d+ more\*$/);
     expect(embed.fields?.length).toBeLessThanOrEqual(DISCORD_LIMITS.embedFields);
-  });
-
-  it("draws bars from a share in [0, 1], whatever it is given", () => {
-    expect(masteryBar(0)).toBe("░░░░░░░░░░");
-    expect(masteryBar(0.45)).toBe("█████░░░░░");
-    expect(masteryBar(1.7)).toBe("██████████");
-    expect(masteryBar(Number.NaN)).toBe("░░░░░░░░░░");
-    expect(masteryBar(0.5, 4)).toBe("██░░");
   });
 });
 

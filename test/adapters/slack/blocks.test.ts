@@ -4,7 +4,6 @@ import {
   choiceValue,
   closedQuestionBlocks,
   homeView,
-  masteryBar,
   parseActionValue,
   renderReply,
   SLACK_LIMITS,
@@ -503,18 +502,5 @@ describe("homeView", () => {
     expectValidBlocks(view.blocks, SLACK_LIMITS.homeBlocks);
     expect(JSON.stringify(view.blocks)).toContain("Assignments due");
     expect(view.blocks.at(-1)?.type).toBe("section");
-  });
-});
-
-describe("masteryBar", () => {
-  it.each([
-    [0, "░░░░░░░░░░"],
-    [0.34, "███░░░░░░░"],
-    [1, "██████████"],
-    [1.7, "██████████"],
-    [-1, "░░░░░░░░░░"],
-    [Number.NaN, "░░░░░░░░░░"],
-  ])("%s", (mastery, bar) => {
-    expect(masteryBar(mastery)).toBe(bar);
   });
 });
