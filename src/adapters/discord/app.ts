@@ -65,6 +65,8 @@ export interface DiscordAdapter {
 
 /** Default: defer after 1.5 s, well inside Discord's 3 s. */
 const DEFER_AFTER_MS = 1500;
+/** Learners whose server this process remembers (a cache: forgetting only costs a write). */
+const HOMES_KEPT = 100_000;
 /** Throttled edits while LLM text streams (Discord rate-limits message edits). */
 const EDIT_INTERVAL_MS = 1200;
 
@@ -105,11 +107,18 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   });
 
   /** The tenant: the server; in DMs the server the learner last used Socra in, or their own. */
+  /** The server each learner was last seen in, as this process last wrote it. */
+  const homes = new Map<string, string>();
   async function tenantOf(guildId: string | null, userId: string): Promise<string> {
     const homeKey = `discord:home:${userId}`;
     try {
       if (guildId) {
-        await options.keyValue.set(homeKey, guildId);
+        // Written when it changes, not on every interaction in the server.
+        if (homes.get(userId) !== guildId) {
+          await options.keyValue.set(homeKey, guildId);
+          if (homes.size >= HOMES_KEPT) homes.clear();
+          homes.set(userId, guildId);
+        }
         return guildId;
       }
       return (await options.keyValue.get(homeKey)) ?? `user:${userId}`;
@@ -211,18 +220,26 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     for (const reply of replies) for (const payload of renderReply(reply)) await send(payload);
   }
 
+  /** The turn an interaction asks for; its id is the event id, so a duplicate runs once. */
+  function inboundOf(
+    interaction: Replyable,
+    content: Pick<Inbound, "command"> | Pick<Inbound, "action">,
+  ): () => Promise<Inbound> {
+    return async () => ({
+      tenant: await tenantOf(interaction.guildId, interaction.user.id),
+      platform: "discord",
+      learner: interaction.user.id,
+      eventId: interaction.id,
+      ...content,
+    });
+  }
+
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
     const command = toInbound(interaction.commandName, interaction.options.getSubcommand(false), {
       course: interaction.options.getString("course") ?? undefined,
       skill: interaction.options.getString("skill") ?? undefined,
     });
-    const inbound = async (): Promise<Inbound> => ({
-      tenant: await tenantOf(interaction.guildId, interaction.user.id),
-      platform: "discord",
-      learner: interaction.user.id,
-      eventId: interaction.id,
-      command,
-    });
+    const inbound = inboundOf(interaction, { command });
     const channel = interaction.channel;
     // "/tutor start COURSE" reaches the tutor as a course switch: both begin practice.
     const isStart = interaction.options.getSubcommand(false) === "start";
@@ -277,17 +294,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     }
     const inboundAction = toInboundAction(action);
     if (!inboundAction) return;
-    await interactionTurn(
-      interaction,
-      async () => ({
-        tenant: await tenantOf(interaction.guildId, interaction.user.id),
-        platform: "discord",
-        learner: interaction.user.id,
-        eventId: interaction.id,
-        action: inboundAction,
-      }),
-      { itemId: action.itemId, id: action.id },
-    );
+    await interactionTurn(interaction, inboundOf(interaction, { action: inboundAction }), {
+      itemId: action.itemId,
+      id: action.id,
+    });
   }
 
   async function onModal(interaction: ModalSubmitInteraction): Promise<void> {
@@ -296,17 +306,10 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     );
     const inboundAction = submitted ? toInboundAction(submitted) : undefined;
     if (!inboundAction) return;
-    await interactionTurn(
-      interaction,
-      async () => ({
-        tenant: await tenantOf(interaction.guildId, interaction.user.id),
-        platform: "discord",
-        learner: interaction.user.id,
-        eventId: interaction.id,
-        action: inboundAction,
-      }),
-      { itemId: inboundAction.itemId, id: "answer" },
-    );
+    await interactionTurn(interaction, inboundOf(interaction, { action: inboundAction }), {
+      itemId: inboundAction.itemId,
+      id: "answer",
+    });
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
