@@ -37,18 +37,24 @@ import {
 } from "./engine/index.ts";
 import { formatLeakEval, runLeakEval, runTutorEval } from "./eval/index.ts";
 import { type App, BUNDLED_COURSES_DIR, createApp, createLlm } from "./main.ts";
+import { exportStatements } from "./records/index.ts";
 import { serve } from "./serve.ts";
-import { systemClock } from "./tutor/index.ts";
+import { DEFAULT_STORE_OPTIONS } from "./store/index.ts";
+import { systemClock, TENANTS_KEY } from "./tutor/index.ts";
 
 const USAGE = `Usage: socra [command] [options]
 
 Commands:
   chat          The tutor in this terminal (the default command): one message per line
                   [--course ID|FILE] [--learner ID] [--store memory|redis] [--redis-url URL] [--json]
+                  [--role learner|teacher]  teacher: /tutor assign, assignments, unassign,
+                  report work on local learners (by id); /as ID acts as another learner
   serve         Every platform whose credentials are configured (Slack, Discord), with
                   /healthz and /metrics on PORT; stops cleanly on Ctrl-C or SIGTERM
   discord register   Register /tutor and /hint with Discord [--guild ID] (one server, instant;
                   without it, global)
+  export xapi   Every learning record as xAPI statements, one JSON object per line
+                  [--tenant ID] [--since YYYY-MM-DD] [--store memory|redis] [--redis-url URL]
   course list   The courses available
   course validate FILE…   Check course files; every problem with file, line and column
   course schema The JSON Schema of course files, for editor autocompletion
@@ -344,10 +350,14 @@ async function chat(args: string[]): Promise<void> {
       course: { type: "string" },
       learner: { type: "string", default: "local" },
       json: { type: "boolean", default: false },
+      role: { type: "string", default: "learner" },
     },
     strict: true,
   });
   const course = values.course;
+  if (values.role !== "learner" && values.role !== "teacher")
+    throw new UsageError(`--role is learner or teacher, not "${values.role}"`);
+  const role = values.role;
   const isFile = course !== undefined && (/\.ya?ml$/i.test(course) || existsSync(course));
   // The terminal is the chat itself: only warnings and errors go to it unless LOG_LEVEL says.
   const config = configWith(
@@ -374,6 +384,8 @@ async function chat(args: string[]): Promise<void> {
       input: process.stdin,
       output: process.stdout,
       learner: values.learner,
+      role,
+      store: app.store,
       json: values.json,
       color: isTerminal && !values.json && process.env.NO_COLOR === undefined,
       prompt: process.stdin.isTTY === true,
@@ -591,6 +603,45 @@ async function discordCommand(args: string[]): Promise<void> {
   );
 }
 
+/** `socra export xapi`: every learning record the store holds, as xAPI statements (JSON lines). */
+async function exportXapi(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { ...STORE_OPTIONS, tenant: { type: "string" }, since: { type: "string" } },
+    strict: true,
+  });
+  let since: number | undefined;
+  if (values.since !== undefined) {
+    since = Date.parse(`${values.since}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.since) || Number.isNaN(since))
+      throw new UsageError(`--since is a date like 2026-09-01, not "${values.since}"`);
+  }
+  const config = configWith(values, {}, { LOG_LEVEL: "warn" });
+  const app = await createApp(config, { isWorker: false });
+  try {
+    const tenants =
+      values.tenant !== undefined
+        ? [values.tenant]
+        : Object.keys(await app.store.readRecords(TENANTS_KEY)).sort();
+    let count = 0;
+    for await (const statement of exportStatements({
+      store: app.store,
+      courses: app.tutor.courses,
+      tenants,
+      ...(since === undefined ? {} : { since }),
+      context: { baseIri: config.xapiBaseIri },
+      limit: DEFAULT_STORE_OPTIONS.attemptsKept,
+    })) {
+      if (!process.stdout.write(`${JSON.stringify(statement)}\n`))
+        await new Promise((resolve) => process.stdout.once("drain", resolve));
+      count++;
+    }
+    process.stderr.write(`socra: ${count} statements from ${tenants.length} tenant(s)\n`);
+  } finally {
+    await app.close();
+  }
+}
+
 /** Runs one command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -609,6 +660,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     else if (command === "kt" && rest[0] === "microbench") ktMicrobench(rest.slice(1));
     else if (command === "simulate") runSimulate(rest);
     else if (command === "eval") await evalCommand(rest);
+    else if (command === "export" && rest[0] === "xapi") await exportXapi(rest.slice(1));
     else throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(" ")}"`);
     return 0;
   } catch (error) {

@@ -75,6 +75,36 @@ const envSchema = z.object({
   DISCORD_MESSAGE_CONTENT: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("false"),
+  SLACK_TEACHER_IDS: z
+    .string()
+    .regex(/^\s*[UW][A-Z0-9]+(\s*,\s*[UW][A-Z0-9]+)*\s*$/, {
+      error: "must be Slack user ids separated by commas (U012AB3CD,U045EF6GH)",
+    })
+    .optional(),
+  SLACK_TEACHER_GROUP: z
+    .string()
+    .regex(/^S[A-Z0-9]+$/, { error: "must be a Slack user group id (S0614TZR7)" })
+    .optional(),
+  DISCORD_TEACHER_ROLE: z.string().min(1).max(100).optional(),
+  TEACHER_TIME_ZONE: z
+    .string()
+    .refine(isTimeZone, { error: "must be an IANA time zone such as Europe/Paris" })
+    .default("UTC"),
+  QUIET_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, {
+      error: "must be HH:MM-HH:MM in 24-hour time, such as 20:00-07:30, or off",
+    })
+    .or(z.literal("off"))
+    .default("20:00-07:30"),
+  LRS_ENDPOINT: z
+    .url({ protocol: /^https?$/, error: "must be the LRS's xAPI endpoint, an http(s):// URL" })
+    .optional(),
+  LRS_USERNAME: z.string().min(1).optional(),
+  LRS_PASSWORD: z.string().min(1).optional(),
+  XAPI_BASE_IRI: z
+    .url({ protocol: /^https?$/, error: "must be an http(s):// URL" })
+    .default("https://socra.example"),
   TURN_LOCK_SECONDS: z.coerce
     .number({ error: "must be a number of seconds" })
     .int()
@@ -102,6 +132,26 @@ export interface Config {
   readonly slack?: SlackConfig;
   /** Discord, when its credentials are configured. */
   readonly discord?: DiscordConfig;
+  readonly classroom: ClassroomConfig;
+  /** A Learning Record Store that receives every learning record as xAPI, when configured. */
+  readonly lrs?: LrsConfig;
+  /** Where xAPI activity ids live (courses, skills, items): the school's or Socra's own site. */
+  readonly xapiBaseIri: string;
+}
+
+/** Teachers and the messages Socra sends on its own. */
+export interface ClassroomConfig {
+  /** The time zone for due dates and quiet hours when the platform does not say (Discord). */
+  readonly timeZone: string;
+  /** No reminders or nudges between these local times ("20:00" to "07:30"); none when absent. */
+  readonly quietHours?: { readonly start: string; readonly end: string };
+}
+
+export interface LrsConfig {
+  /** The xAPI endpoint; statements are POSTed to `${endpoint}/statements`. */
+  readonly endpoint: string;
+  readonly username: string;
+  readonly password: string;
 }
 
 /** A Discord bot: gateway for events, REST for replies. */
@@ -112,6 +162,8 @@ export interface DiscordConfig {
   readonly apiUrl?: string;
   /** The privileged Message Content intent, when the operator enabled it for the bot. */
   readonly hasMessageContent: boolean;
+  /** Members with this role (id or name) are teachers, besides those with Manage Server. */
+  readonly teacherRole?: string;
 }
 
 /** A Slack app: one workspace (bot token) or many (OAuth), over Socket Mode or HTTP. */
@@ -130,6 +182,9 @@ export interface SlackConfig {
   };
   /** Web API base URL (ends with /api/); Slack's own by default. */
   readonly apiUrl?: string;
+  /** Teachers: these users, members of this user group, and workspace admins and owners. */
+  readonly teacherIds: readonly string[];
+  readonly teacherGroup?: string;
 }
 
 /** An OpenAI-compatible endpoint: OpenAI itself, Azure OpenAI's v1 API, Ollama, vLLM, llama.cpp. */
@@ -168,8 +223,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError("bad_config", `Invalid configuration:\n${lines.join("\n")}`);
   }
   const c = parsed.data;
+  const lrs = [c.LRS_ENDPOINT, c.LRS_USERNAME, c.LRS_PASSWORD];
   const problems = [
     ...slackProblems(c),
+    ...(lrs.some((v) => v !== undefined) && !lrs.every((v) => v !== undefined)
+      ? ["LRS_ENDPOINT, LRS_USERNAME, LRS_PASSWORD: forwarding to an LRS needs all three"]
+      : []),
     ...((c.DISCORD_TOKEN === undefined) !== (c.DISCORD_APPLICATION_ID === undefined)
       ? [
           "DISCORD_TOKEN, DISCORD_APPLICATION_ID: Discord needs both (Developer Portal → your application)",
@@ -222,6 +281,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
               ? {}
               : { apiUrl: c.DISCORD_API_URL.replace(/\/$/, "") }),
             hasMessageContent: c.DISCORD_MESSAGE_CONTENT === "true",
+            ...(c.DISCORD_TEACHER_ROLE === undefined
+              ? {}
+              : { teacherRole: c.DISCORD_TEACHER_ROLE }),
           },
         }),
     ...(c.SLACK_BOT_TOKEN === undefined && c.SLACK_CLIENT_ID === undefined
@@ -247,8 +309,34 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
               : {
                   apiUrl: c.SLACK_API_URL.endsWith("/") ? c.SLACK_API_URL : `${c.SLACK_API_URL}/`,
                 }),
+            teacherIds: (c.SLACK_TEACHER_IDS ?? "")
+              .split(",")
+              .map((id) => id.trim())
+              .filter((id) => id !== ""),
+            ...(c.SLACK_TEACHER_GROUP === undefined ? {} : { teacherGroup: c.SLACK_TEACHER_GROUP }),
           },
         }),
+    classroom: {
+      timeZone: c.TEACHER_TIME_ZONE,
+      ...(c.QUIET_HOURS === "off"
+        ? {}
+        : {
+            quietHours: {
+              start: c.QUIET_HOURS.slice(0, 5),
+              end: c.QUIET_HOURS.slice(6),
+            },
+          }),
+    },
+    ...(c.LRS_ENDPOINT && c.LRS_USERNAME && c.LRS_PASSWORD
+      ? {
+          lrs: {
+            endpoint: c.LRS_ENDPOINT.replace(/\/$/, ""),
+            username: c.LRS_USERNAME,
+            password: c.LRS_PASSWORD,
+          },
+        }
+      : {}),
+    xapiBaseIri: c.XAPI_BASE_IRI.replace(/\/$/, ""),
   };
 }
 
@@ -276,6 +364,15 @@ function slackProblems(c: z.output<typeof envSchema>): string[] {
       "SLACK_SIGNING_SECRET: required in HTTP mode (Basic Information → App Credentials); or set SLACK_APP_TOKEN for Socket Mode",
     );
   return problems;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the endpoint is OpenAI's own (which has the moderation endpoint). */

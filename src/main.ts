@@ -7,9 +7,17 @@ import { createOpenAiLlm } from "./llm/index.ts";
 import { createLogger } from "./logging.ts";
 import { createMetrics, instrumentLlm, instrumentTutor, type Metrics } from "./metrics.ts";
 import {
+  createLrsClient,
+  type LrsClient,
+  statementsFromLog,
+  type XapiStatement,
+} from "./records/index.ts";
+import {
   createMemoryKeyValueStore,
+  createMemoryScheduler,
   createMemoryStore,
   createRedisKeyValueStore,
+  createRedisScheduler,
   createRedisStore,
   type KeyValueStore,
   type RedisTutorStore,
@@ -17,7 +25,9 @@ import {
 import {
   type Clock,
   createTutor,
+  type Job,
   type Logger,
+  type Scheduler,
   systemClock,
   type Tutor,
   type TutorLlm,
@@ -39,6 +49,8 @@ export interface App {
   readonly hasLlm: boolean;
   /** The Redis store's round-trip counter, when Redis is the store. */
   readonly redisStore?: RedisTutorStore;
+  /** Delayed work: BullMQ on Redis, timers in memory. */
+  readonly scheduler: Scheduler;
   close(): Promise<void>;
 }
 
@@ -51,6 +63,10 @@ export interface AppOverrides {
   readonly llm?: TutorLlm;
   /** Count turns, LLM calls and platform errors for /metrics. */
   readonly withMetrics?: boolean;
+  /** False for commands that must not run scheduled jobs (an export): they only read. */
+  readonly isWorker?: boolean;
+  /** The LRS client to forward records to instead of the configured one (tests). */
+  readonly lrs?: LrsClient;
 }
 
 /**
@@ -113,12 +129,60 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       {},
       "No LLM configured (OPENAI_API_KEY or OPENAI_BASE_URL): hints, explanations and grading come from the course packs",
     );
+  // The scheduler runs the tutor's jobs, and the tutor schedules them: bound once both exist.
+  let runTutorJob: ((job: Job) => Promise<void>) | undefined;
+  const lrs =
+    overrides.lrs ??
+    (config.lrs
+      ? createLrsClient({
+          endpoint: config.lrs.endpoint,
+          username: config.lrs.username,
+          password: config.lrs.password,
+        })
+      : undefined);
+  const handler = async (job: Job): Promise<void> => {
+    if (job.type === "records") {
+      if (lrs) await lrs.send(job.statements as XapiStatement[]);
+      return;
+    }
+    if (!runTutorJob) throw new SocraError("not_ready", "The tutor is not running yet");
+    await runTutorJob(job);
+  };
+  const scheduler =
+    config.store === "redis"
+      ? createRedisScheduler({
+          redisUrl: config.redisUrl,
+          prefix: `${config.redisPrefix}:jobs`,
+          handler,
+          logger,
+          clock,
+          isWorker: overrides.isWorker ?? true,
+        })
+      : createMemoryScheduler({ handler, logger, clock });
+  const courseMap = new Map(courses.map((course) => [course.id, course]));
   const core = createTutor({
     store,
     courses,
     clock,
     logger,
     defaultCourseId,
+    scheduler,
+    classroom: config.classroom,
+    ...(lrs
+      ? {
+          // Each turn's records go to the LRS through the scheduler: retried until it takes them.
+          onRecords: async (owner, entries) => {
+            const statements = statementsFromLog(entries, owner, courseMap, {
+              baseIri: config.xapiBaseIri,
+            });
+            if (statements.length > 0)
+              await scheduler.schedule(
+                { type: "records", tenant: owner.tenant, learner: owner.learner, statements },
+                clock.now(),
+              );
+          },
+        }
+      : {}),
     ...(llm ? { llm } : {}),
     ...(config.llm
       ? {
@@ -131,6 +195,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       : {}),
   });
   const tutor = metrics ? instrumentTutor(core, metrics) : core;
+  runTutorJob = (job) => core.runJob(job);
   return {
     tutor,
     store,
@@ -141,8 +206,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     hasLlm: llm !== undefined,
     ...(metrics ? { metrics } : {}),
     ...(redisStore ? { redisStore } : {}),
+    scheduler,
     async close() {
       await tutor.drain();
+      await scheduler.close();
       await store.close();
       if (client) await client.quit().catch(() => client?.disconnect());
     },

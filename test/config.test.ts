@@ -62,10 +62,12 @@ describe("configuration", () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_SIGNING_SECRET: "s" }).slack).toEqual({
       botToken: "xoxb-1",
       signingSecret: "s",
+      teacherIds: [],
     });
     expect(loadConfig({ SLACK_BOT_TOKEN: "xoxb-1", SLACK_APP_TOKEN: "xapp-1" }).slack).toEqual({
       botToken: "xoxb-1",
       appToken: "xapp-1",
+      teacherIds: [],
     });
     expect(
       loadConfig({
@@ -87,6 +89,7 @@ describe("configuration", () => {
     expect(config.slack).toEqual({
       signingSecret: "s",
       oauth: { clientId: "1.2", clientSecret: "c", stateSecret: "st" },
+      teacherIds: [],
     });
   });
 

@@ -1,3 +1,4 @@
+export * from "./jobs.ts";
 export * from "./key-value.ts";
 export * from "./memory.ts";
 export * from "./options.ts";

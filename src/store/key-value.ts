@@ -1,10 +1,26 @@
 import type { Redis } from "ioredis";
+import { StoreError } from "./options.ts";
+import { keysStartingWith, scanKeys } from "./redis.ts";
 
-/** Durable records by key (platform installations): no expiry, one round trip per call. */
+/**
+ * Durable records by key (platform installations, per-user settings): no expiry, one round trip
+ * per call except `deleteByPrefix`.
+ */
 export interface KeyValueStore {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Deletes every key that starts with `prefix` (`discord:user:${id}:` forgets a user); returns
+   * how many it deleted. Not atomic: a key set meanwhile may survive.
+   */
+  deleteByPrefix(prefix: string): Promise<number>;
+}
+
+/** A prefix that Redis could not keep as the memory store does is refused in both. */
+function checkPrefix(prefix: string): void {
+  if (!prefix.isWellFormed())
+    throw new StoreError("bad_input", "A key prefix must be well-formed text");
 }
 
 export function createMemoryKeyValueStore(): KeyValueStore {
@@ -16,6 +32,14 @@ export function createMemoryKeyValueStore(): KeyValueStore {
     },
     delete: async (key) => {
       values.delete(key);
+    },
+    deleteByPrefix: async (prefix) => {
+      checkPrefix(prefix);
+      let deleted = 0;
+      for (const key of values.keys()) {
+        if (key.startsWith(prefix) && values.delete(key)) deleted++;
+      }
+      return deleted;
     },
   };
 }
@@ -30,6 +54,17 @@ export function createRedisKeyValueStore(client: Redis, prefix = "socra"): KeyVa
     },
     delete: async (key) => {
       await client.del(keyOf(key));
+    },
+    deleteByPrefix: async (keyPrefix) => {
+      checkPrefix(keyPrefix);
+      // encodeURIComponent encodes character by character, so encoded keys start with the
+      // encoded prefix exactly when the keys start with the prefix.
+      let deleted = 0;
+      for await (const page of scanKeys(client, keysStartingWith(keyOf(keyPrefix)))) {
+        // UNLINK counts only keys that still existed: a key SCAN returned twice counts once.
+        if (page.length > 0) deleted += await client.unlink(...page);
+      }
+      return deleted;
     },
   };
 }

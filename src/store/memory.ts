@@ -6,11 +6,12 @@ import type {
   SharedStore,
   Turn,
   TurnChanges,
+  TurnData,
   TutorStore,
 } from "../tutor/index.ts";
 import { systemClock } from "../tutor/index.ts";
 import { DEFAULT_STORE_OPTIONS, StoreError, type StoreOptions } from "./options.ts";
-import { checkSharedInput, type SharedNumbers } from "./shared-input.ts";
+import { checkSharedInput, type SharedInput } from "./shared-input.ts";
 
 /** A turn's hold on a learner. */
 interface Hold {
@@ -49,6 +50,9 @@ function createExpiringMap<T>(clock: Clock) {
       entries.delete(id);
       return undefined;
     },
+    delete(id: string): void {
+      entries.delete(id);
+    },
     set(id: string, entry: Expiring<T>): void {
       entries.set(id, entry);
       if (entries.size < sweepAtSize) return;
@@ -71,12 +75,21 @@ function pause(ms: number, early: Promise<void>): Promise<void> {
   });
 }
 
+/** A learner's model and unexpired session, as a turn starts from them. */
+function dataOf(entry: LearnerEntry, now: number): TurnData {
+  const { model, session } = entry;
+  return {
+    ...(model === undefined ? {} : { model }),
+    ...(session === undefined || session.expiresAt <= now ? {} : { session: session.json }),
+  };
+}
+
 /**
  * The embedded store: everything in this process's memory. A learner's turns wait for each
  * other; a turn that outlives `lockTtlMs` loses its hold (its commit then fails), as in Redis.
  * Besides learners it keeps each tenant's shared data: cached values and counters that lapse on
- * the injected clock, and lists trimmed to their newest entries. It passes the same contract
- * tests as the Redis store.
+ * the injected clock, lists trimmed to their newest entries, and record sets that never lapse.
+ * It passes the same contract tests as the Redis store.
  */
 export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}): TutorStore {
   const settings = { ...DEFAULT_STORE_OPTIONS, ...options };
@@ -84,8 +97,10 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
   const learners = new Map<string, LearnerEntry>();
   let isClosed = false;
 
+  const idOf = (key: LearnerKey): string => JSON.stringify([key.tenant, key.learner]);
+
   const entryOf = (key: LearnerKey): LearnerEntry => {
-    const id = JSON.stringify([key.tenant, key.learner]);
+    const id = idOf(key);
     let entry = learners.get(id);
     if (!entry) {
       entry = { attempts: [], events: new Map() };
@@ -94,9 +109,14 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
     return entry;
   };
 
-  async function acquire(entry: LearnerEntry): Promise<Hold> {
+  /**
+   * Waits for the learner's hold. The entry is looked up afresh after each wait: a turn that
+   * erased the learner removed theirs, and the next turn starts a new one.
+   */
+  async function acquire(key: LearnerKey): Promise<{ entry: LearnerEntry; hold: Hold }> {
     const deadline = performance.now() + settings.waitMs;
     for (;;) {
+      const entry = entryOf(key);
       const holder = entry.holder;
       const now = performance.now();
       if (holder === undefined) {
@@ -115,7 +135,7 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
           },
         };
         entry.holder = hold;
-        return hold;
+        return { entry, hold };
       }
       if (holder.expiresAt <= now) {
         holder.end(); // the turn outlived its hold: its commit will fail
@@ -132,8 +152,7 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
     turnOptions: BeginTurnOptions = {},
   ): Promise<Turn | "duplicate"> {
     if (isClosed) throw new StoreError("unavailable", "The store is closed");
-    const entry = entryOf(key);
-    const hold = await acquire(entry);
+    const { entry, hold } = await acquire(key);
     const now = clock.now();
     for (const [id, expiresAt] of entry.events) if (expiresAt <= now) entry.events.delete(id);
     if (entry.session && entry.session.expiresAt <= now) delete entry.session;
@@ -143,10 +162,7 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
       return "duplicate";
     }
     return {
-      data: {
-        ...(entry.model === undefined ? {} : { model: entry.model }),
-        ...(entry.session === undefined ? {} : { session: entry.session.json }),
-      },
+      data: dataOf(entry, now),
       async commit(changes: TurnChanges) {
         if (!hold.isOpen)
           throw new StoreError(
@@ -168,6 +184,16 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
       async release() {
         if (hold.isOpen) hold.end();
       },
+      async erase() {
+        if (!hold.isOpen)
+          throw new StoreError(
+            "lock_lost",
+            "The turn outlived its hold on the learner; nothing was erased",
+          );
+        const id = idOf(key);
+        if (learners.get(id) === entry) learners.delete(id);
+        hold.end(); // waiting turns look the learner up again and find them new
+      },
     };
   }
 
@@ -175,6 +201,11 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
     beginTurn,
     async readAttempts(key, limit) {
       return entryOf(key).attempts.slice(0, limit);
+    },
+    async readLearner(key) {
+      if (isClosed) throw new StoreError("unavailable", "The store is closed");
+      const entry = learners.get(idOf(key));
+      return entry === undefined ? {} : dataOf(entry, clock.now());
     },
     ...createMemorySharedStore(clock, () => isClosed),
     async close() {
@@ -188,10 +219,11 @@ function createMemorySharedStore(clock: Clock, isClosed: () => boolean): SharedS
   const cached = createExpiringMap<string>(clock);
   const counters = createExpiringMap<number>(clock);
   const lists = new Map<string, string[]>();
+  const recordSets = new Map<string, Map<string, string>>();
 
-  const idOf = (key: SharedKey, numbers: SharedNumbers = {}): string => {
+  const idOf = (key: SharedKey, input: SharedInput = {}): string => {
     if (isClosed()) throw new StoreError("unavailable", "The store is closed");
-    checkSharedInput(key, numbers);
+    checkSharedInput(key, input);
     return JSON.stringify([key.tenant, key.name]);
   };
 
@@ -224,6 +256,28 @@ function createMemorySharedStore(clock: Clock, isClosed: () => boolean): SharedS
     },
     async readList(key) {
       return [...(lists.get(idOf(key)) ?? [])];
+    },
+    async putRecord(key, field, value) {
+      const id = idOf(key, { field });
+      const records = recordSets.get(id) ?? new Map<string, string>();
+      records.set(field, value);
+      recordSets.set(id, records);
+    },
+    async readRecords(key) {
+      return Object.fromEntries(recordSets.get(idOf(key)) ?? []);
+    },
+    async deleteRecord(key, field) {
+      const id = idOf(key, { field });
+      const records = recordSets.get(id);
+      records?.delete(field);
+      if (records?.size === 0) recordSets.delete(id); // as Redis drops an emptied hash
+    },
+    async deleteShared(key) {
+      const id = idOf(key);
+      cached.delete(id);
+      counters.delete(id);
+      lists.delete(id);
+      recordSets.delete(id);
     },
   };
 }

@@ -9,7 +9,7 @@ import type {
   TutorStore,
 } from "../tutor/index.ts";
 import { DEFAULT_STORE_OPTIONS, StoreError, type StoreOptions } from "./options.ts";
-import { checkSharedInput, type SharedNumbers } from "./shared-input.ts";
+import { checkSharedInput, type SharedInput } from "./shared-input.ts";
 
 export interface RedisStoreOptions extends StoreOptions {
   /** Key prefix, so several deployments (or test runs) can share one Redis. */
@@ -50,21 +50,65 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) 
 return 0
 `;
 
+// erase: KEYS lock, then every other key of the learner · ARGV token
+// Unlinks in slices: Lua's unpack takes a few thousand values at most.
+const ERASE = `
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+for i = 1, #KEYS, 1000 do redis.call("UNLINK", unpack(KEYS, i, math.min(i + 999, #KEYS))) end
+return 1
+`;
+
 const sha1 = (text: string): string => createHash("sha1").update(text).digest("hex");
-const SCRIPTS = { begin: BEGIN, commit: COMMIT, release: RELEASE } as const;
+const SCRIPTS = { begin: BEGIN, commit: COMMIT, release: RELEASE, erase: ERASE } as const;
+
+/** Keys per SCAN reply: a hint to Redis, which may return more or fewer. */
+const SCAN_COUNT = 1000;
+
+/**
+ * A SCAN pattern for the keys that start with `literal`: glob characters in it (`*` survives
+ * encodeURIComponent, and the deployment prefix is not encoded at all) are escaped, so an id
+ * with a `*` matches only itself.
+ */
+export function keysStartingWith(literal: string): string {
+  return `${literal.replace(/[*?[\]\\]/g, "\\$&")}*`;
+}
+
+type ScanReply = [cursor: string, keys: string[]];
+
+/**
+ * The keys matching `pattern`, a page per SCAN round trip (each sent through `send`, which may
+ * count it or wrap its errors); a key may come more than once, a page may be empty.
+ */
+export async function* scanKeys(
+  client: Redis,
+  pattern: string,
+  send: (request: () => Promise<ScanReply>) => Promise<ScanReply> = (request) => request(),
+): AsyncGenerator<string[]> {
+  let cursor = "0";
+  do {
+    const from = cursor;
+    const [next, keys] = await send(() => client.scan(from, "MATCH", pattern, "COUNT", SCAN_COUNT));
+    cursor = next;
+    yield keys;
+  } while (cursor !== "0");
+}
 
 /**
  * Learners in Redis. All keys of a learner share a hash tag, {tenant:learner}, so they live in
  * one Cluster slot and one script can touch them all. A turn costs two round trips: a script
  * that takes the learner's lock and reads model and session, and one that checks the lock is
  * still ours, writes everything, trims the attempt log, marks the event processed and unlocks.
- * Sessions expire after inactivity; the model does not.
+ * Sessions expire after inactivity; the model does not. Reading a learner outside a turn is one
+ * MGET. Erasing one (forget-me) SCANs the learner's keys (their events have ids we do not know)
+ * and then, in one script, checks the lock is still ours and unlinks them all.
  *
  * A tenant's shared data lives under `prefix:t:tenant:kind:name` (tenant and name URI-encoded,
- * kind `cache`, `counter` or `list`), so one pattern finds all of a tenant's shared keys and the
- * kinds never collide. Each shared call is one round trip: a single command, or a MULTI block
- * sent in one write (a counter's first add sets its expiry with `PEXPIRE NX`, Redis 7; a list
- * is trimmed to its newest entries as it grows). Cached values and counters expire; lists do not.
+ * kind `cache`, `counter`, `list` or `records`), so one pattern finds all of a tenant's shared
+ * keys and the kinds never collide. Each shared call is one round trip: a single command, or a
+ * MULTI block or pipeline sent in one write (a counter's first add sets its expiry with
+ * `PEXPIRE NX`, Redis 7; a list is trimmed to its newest entries as it grows; deleting a name
+ * unlinks its four keys one by one, since in a Cluster they may live in different slots).
+ * Cached values and counters expire; lists and record sets (hashes) do not.
  */
 export function createRedisStore(client: Redis, options: RedisStoreOptions = {}): RedisTutorStore {
   const settings = { ...DEFAULT_STORE_OPTIONS, ...options };
@@ -77,6 +121,8 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
     const tag = `{${encodeURIComponent(key.tenant)}:${encodeURIComponent(key.learner)}}`;
     const base = `${prefix}:${tag}`;
     return {
+      /** Every key of the learner, for SCAN. */
+      pattern: keysStartingWith(`${base}:`),
       lock: `${base}:lock`,
       model: `${base}:model`,
       session: `${base}:session`,
@@ -108,15 +154,15 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
 
   const sharedKeyOf = (
     key: SharedKey,
-    kind: "cache" | "counter" | "list",
-    numbers: SharedNumbers = {},
+    kind: "cache" | "counter" | "list" | "records",
+    input: SharedInput = {},
   ): string => {
     if (isClosed) throw new StoreError("unavailable", "The store is closed");
-    checkSharedInput(key, numbers);
+    checkSharedInput(key, input);
     return `${prefix}:t:${encodeURIComponent(key.tenant)}:${kind}:${encodeURIComponent(key.name)}`;
   };
 
-  /** Sends one request (a command, or a MULTI block in one write) and counts its round trip. */
+  /** Sends one request (a command, or a MULTI block or pipeline in one write) and counts its round trip. */
   async function once<T>(what: string, request: () => Promise<T>): Promise<T> {
     roundTrips++;
     try {
@@ -128,7 +174,7 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
     }
   }
 
-  /** Runs a MULTI block; the replies of its commands, or the first command's error. */
+  /** Runs a MULTI block or a pipeline; the replies of its commands, or the first command's error. */
   async function transaction(block: ChainableCommander): Promise<unknown[]> {
     const replies = await block.exec();
     if (replies === null) throw new Error("the transaction was aborted");
@@ -207,14 +253,42 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
         isOpen = false;
         await run("release", [keys.lock], [token]);
       },
+      async erase() {
+        if (!isOpen) throw new StoreError("lock_lost", "This turn has already ended");
+        isOpen = false;
+        // While we hold the lock no other turn writes the learner's keys, so the scan sees them all.
+        const found = new Set([keys.model, keys.session, keys.attempts]);
+        const pages = scanKeys(client, keys.pattern, (scan) => once("erase", scan));
+        for await (const page of pages) {
+          for (const key of page) found.add(key);
+        }
+        found.delete(keys.lock);
+        const done = await run("erase", [keys.lock, ...found], [token]);
+        if (done !== 1)
+          throw new StoreError(
+            "lock_lost",
+            "The turn outlived its hold on the learner; nothing was erased",
+          );
+      },
     };
   }
 
   return {
     beginTurn,
     async readAttempts(key, limit) {
-      roundTrips++;
-      return client.lrange(keysOf(key).attempts, 0, limit - 1);
+      const id = keysOf(key).attempts;
+      return once("readAttempts", () => client.lrange(id, 0, limit - 1));
+    },
+    async readLearner(key) {
+      if (isClosed) throw new StoreError("unavailable", "The store is closed");
+      const keys = keysOf(key);
+      const [model, session] = await once("readLearner", () =>
+        client.mget(keys.model, keys.session),
+      );
+      return {
+        ...(model == null ? {} : { model }),
+        ...(session == null ? {} : { session }),
+      };
     },
     async getCached(key) {
       const id = sharedKeyOf(key, "cache");
@@ -245,6 +319,26 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
     async readList(key) {
       const id = sharedKeyOf(key, "list");
       return once("readList", () => client.lrange(id, 0, -1));
+    },
+    async putRecord(key, field, value) {
+      const id = sharedKeyOf(key, "records", { field });
+      await once("putRecord", () => client.hset(id, field, value));
+    },
+    async readRecords(key) {
+      const id = sharedKeyOf(key, "records");
+      return once("readRecords", () => client.hgetall(id));
+    },
+    async deleteRecord(key, field) {
+      const id = sharedKeyOf(key, "records", { field });
+      await once("deleteRecord", () => client.hdel(id, field));
+    },
+    async deleteShared(key) {
+      const ids = (["cache", "counter", "list", "records"] as const).map((kind) =>
+        sharedKeyOf(key, kind),
+      );
+      const pipeline = client.pipeline();
+      for (const id of ids) pipeline.unlink(id);
+      await once("deleteShared", () => transaction(pipeline));
     },
     async close() {
       isClosed = true;

@@ -76,6 +76,8 @@ export interface Assistant {
   }): TurnAssistant;
   /** Background work (question generation): its own deadline, the tenant's budget only. */
   forBackground(tenant: string, log: Logger, timeoutMs: number): TurnAssistant;
+  /** Deletes the learner's token counters (forget-me): today's and yesterday's, all that live. */
+  forget(key: LearnerKey): Promise<void>;
 }
 
 const DAY_MS = 86_400_000;
@@ -268,6 +270,12 @@ export function createAssistant(deps: {
         timeoutMs: settings.timeoutMs,
         ...(onStream ? { onStream } : {}),
       }),
+    async forget(key) {
+      for (const daysAgo of [0, 1]) {
+        const day = new Date(clock.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+        await store.deleteShared({ tenant: key.tenant, name: `tokens:${day}:${learnerTag(key)}` });
+      }
+    },
     forBackground: (tenant, log, timeoutMs) =>
       createTurnAssistant({ tenant, log, signal: new AbortController().signal, timeoutMs }),
   };

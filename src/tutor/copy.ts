@@ -275,3 +275,30 @@ const REASONS: Readonly<Record<string, string>> = {
 export function reasonLabel(reason: string): string | undefined {
   return REASONS[reason];
 }
+
+export const FORGOTTEN =
+  "Done: everything I kept about you here is deleted, and no reminders will come. If you write to me again, we start from scratch.";
+export const FORGET_CANCELLED = "Nothing was deleted.";
+export const FORGET_FAILED =
+  "Sorry, I couldn't delete your data just now. Nothing is half-deleted that matters; please try `/tutor forget-me` again in a minute.";
+export const ASSIGNMENT_GONE =
+  "That assignment was cancelled by your teacher, but let's practise anyway.";
+export const ASSIGNMENT_ALREADY_DONE =
+  "You've already finished that assignment. 🎉 Let's keep going.";
+
+/** After an assignment is complete: its skills, and the items done when it was by count. */
+export function assignmentDone(skills: readonly string[], items: number | undefined): string {
+  const what = skills.length === 1 ? `**${skills[0]}**` : `your assignment (${skills.join(", ")})`;
+  return items === undefined
+    ? `✅ Assignment done: you've mastered ${what}. Your teacher can see it.`
+    : `✅ Assignment done: ${items} questions on ${what}. Your teacher can see it.`;
+}
+
+/** `/reminders on|off`: what was set, or how to use it. */
+export function reminders(choice: "on" | "off" | undefined, isOn: boolean): string {
+  if (choice === undefined)
+    return `Review reminders are **${isOn ? "on" : "off"}**. \`/tutor reminders on\` sends you a message when a skill is due for review (never at night); \`/tutor reminders off\` stops them.`;
+  return choice === "on"
+    ? "Review reminders are on: I'll message you when a skill is due for review, never during quiet hours."
+    : "Review reminders are off.";
+}

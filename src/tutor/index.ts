@@ -1,4 +1,5 @@
 export * from "./assist.ts";
+export { quietHoursEnd, TENANTS_KEY } from "./classroom.ts";
 export {
   bar as masteryBar,
   reasonLabel,

@@ -11,6 +11,7 @@ export const COMMANDS = [
   "help",
   "language",
   "interests",
+  "reminders",
 ] as const;
 export type CommandName = (typeof COMMANDS)[number];
 

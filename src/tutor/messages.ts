@@ -10,12 +10,46 @@ export interface Inbound {
   readonly text?: string;
   /** A slash command, already split by the platform: name without slash, and the rest. */
   readonly command?: { readonly name: string; readonly args: string };
-  /** A button press on a question. */
+  /**
+   * A button press: on a question (answer, hint, explain, skip, next), the Start button of an
+   * assignment or a reminder (`start`, value: the assignment id), or the confirmation of
+   * `/tutor forget-me` (`forget-confirm`, `forget-cancel`).
+   */
   readonly action?: {
-    readonly id: "answer" | "hint" | "explain" | "skip" | "next";
+    readonly id:
+      | "answer"
+      | "hint"
+      | "explain"
+      | "skip"
+      | "next"
+      | "start"
+      | "forget-confirm"
+      | "forget-cancel";
     readonly itemId?: string;
     readonly value?: string;
   };
+  /**
+   * Who sent it, as the platform says when asked (a teacher? their time zone?): asked only for
+   * teacher commands, on the server, every time. Absent: a learner.
+   */
+  readonly sender?: () => Promise<Sender>;
+}
+
+/** What the platform says about whoever sent a message. */
+export interface Sender {
+  /** Allowed to assign practice and read reports in this tenant. */
+  readonly isTeacher: boolean;
+  /** IANA time zone, when the platform knows it (Slack does; Discord does not). */
+  readonly timeZone?: string;
+}
+
+/** A file sent with a reply: a report's heat map, a learner's data export. */
+export interface Attachment {
+  readonly name: string;
+  readonly mimeType: "image/png" | "application/json";
+  readonly data: Uint8Array;
+  /** Alt text or a title for the file. */
+  readonly title: string;
 }
 
 export type ReplyKind =
@@ -25,7 +59,8 @@ export type ReplyKind =
   | "explanation"
   | "progress"
   | "info"
-  | "error";
+  | "error"
+  | "confirm";
 
 /** A choice as shown: what to type (a, b, …) and its text. */
 export interface ChoiceView {
@@ -49,6 +84,10 @@ interface BaseReply {
   readonly text: string;
   /** Set when this text was streamed (HandleOptions.onStream): it replaces what was shown. */
   readonly streamId?: string;
+  /** Only for the person who asked (teacher replies, data exports): ephemeral where possible. */
+  readonly isPrivate?: boolean;
+  /** Files to upload with the text. */
+  readonly attachments?: readonly Attachment[];
 }
 
 export interface QuestionReply extends BaseReply {
@@ -101,11 +140,23 @@ export interface ProgressReply extends BaseReply {
 
 export interface InfoReply extends BaseReply {
   readonly kind: "info" | "error";
-  /** "stale-button": a button of a question that is no longer open (adapters leave it be). */
-  readonly code?: "stale-button";
+  /**
+   * "stale-button": a button of a question that is no longer open (adapters leave it be);
+   * "forgotten": the learner's data was deleted (adapters delete what they keep about them).
+   */
+  readonly code?: "stale-button" | "forgotten";
+}
+
+/** A question to the learner with two buttons: confirm (`action`) or cancel. */
+export interface ConfirmReply extends BaseReply {
+  readonly kind: "confirm";
+  readonly action: "forget-confirm";
+  readonly confirmLabel: string;
+  readonly cancelLabel: string;
 }
 
 export type Reply =
+  | ConfirmReply
   | QuestionReply
   | FeedbackReply
   | HintReply
@@ -133,4 +184,13 @@ export function questionOutcome(
   );
   if (feedback?.isItemDone) return feedback.correct ? "correct" : "incorrect";
   return pressed === "skip" ? "skipped" : undefined;
+}
+
+/** A message sent to someone outside a conversation: a new assignment, a reminder, a digest. */
+export interface Notice {
+  readonly kind: "assignment" | "reminder" | "review" | "digest";
+  /** Markdown, as a Reply's text. */
+  readonly text: string;
+  /** A Start button opening practice (on the assignment, when it names one). */
+  readonly start?: { readonly assignmentId?: string };
 }

@@ -1,3 +1,6 @@
+import type { Notice } from "./messages.ts";
+import type { TeacherTarget } from "./teacher-commands.ts";
+
 /**
  * The tutor's ports: small interfaces it receives in one `deps` object (no singletons). Stores,
  * clocks and loggers are implemented outside the tutor and point inward to these types.
@@ -30,6 +33,11 @@ export interface Turn {
   commit(changes: TurnChanges): Promise<void>;
   /** Ends the turn without saving (its event stays unprocessed, so a redelivery is handled). */
   release(): Promise<void>;
+  /**
+   * Deletes every key of the learner (model, session, attempt log, processed events) and ends
+   * the turn: `/tutor forget-me`.
+   */
+  erase(): Promise<void>;
 }
 
 export interface BeginTurnOptions {
@@ -59,6 +67,13 @@ export interface SharedStore {
   appendToList(key: SharedKey, value: string, max: number): Promise<void>;
   /** A list's entries, oldest first; empty when absent. */
   readList(key: SharedKey): Promise<string[]>;
+  /** Sets one field of a record set (assignments, the roster); record sets never expire. */
+  putRecord(key: SharedKey, field: string, value: string): Promise<void>;
+  /** Every field of a record set; empty when absent. */
+  readRecords(key: SharedKey): Promise<Record<string, string>>;
+  deleteRecord(key: SharedKey, field: string): Promise<void>;
+  /** Deletes a name's cached value, counter, list and record set. */
+  deleteShared(key: SharedKey): Promise<void>;
 }
 
 /** Where learners live. The in-memory and Redis stores pass the same contract tests. */
@@ -70,6 +85,8 @@ export interface TutorStore extends SharedStore {
   beginTurn(key: LearnerKey, options?: BeginTurnOptions): Promise<Turn | "duplicate">;
   /** The newest attempt-log entries, newest first. */
   readAttempts(key: LearnerKey, limit: number): Promise<string[]>;
+  /** The learner's data as stored, without waiting for their turn (reports, exports). */
+  readLearner(key: LearnerKey): Promise<TurnData>;
   close(): Promise<void>;
 }
 
@@ -222,5 +239,66 @@ export interface TutorLlm {
    */
   moderate?(texts: readonly string[], options: LlmCallOptions): Promise<boolean>;
 }
+
+/** Something to do later: reminders, digests, review nudges, records for the LRS. */
+export type Job =
+  | {
+      /** Reminds an assignment's learners who have not finished, before it is due. */
+      readonly type: "reminder";
+      readonly tenant: string;
+      readonly assignmentId: string;
+      /** One learner (a reminder moved out of their quiet hours); all of them otherwise. */
+      readonly learner?: string;
+    }
+  | {
+      /** Tells the teacher how an assignment went, when it is due or everyone finished. */
+      readonly type: "digest";
+      readonly tenant: string;
+      readonly assignmentId: string;
+    }
+  | {
+      /** Tells a learner who asked for it that a spaced review is due. */
+      readonly type: "nudge";
+      readonly tenant: string;
+      readonly platform: string;
+      readonly learner: string;
+    }
+  | {
+      /** Learning records to forward to the Learning Record Store, retried until it takes them. */
+      readonly type: "records";
+      readonly tenant: string;
+      readonly learner: string;
+      readonly statements: readonly unknown[];
+    };
+
+/**
+ * Delayed work that survives a restart (BullMQ on Redis; timers in memory for the console).
+ * A failing job is retried with backoff.
+ */
+export interface Scheduler {
+  /** Runs `job` at `runAt` (at once when past). A pending job with the same `id` is replaced. */
+  schedule(job: Job, runAt: number, id?: string): Promise<void>;
+  /** Cancels a pending job; nothing when there is none. */
+  cancel(id: string): Promise<void>;
+  /** Cancels every pending job of a learner (forget-me); returns how many. */
+  cancelLearner(tenant: string, learner: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** What a platform (Slack, Discord, the console) does for teachers, outside a conversation. */
+export interface ClassroomPlatform {
+  /**
+   * The learners a target names: the user, a channel's or a group's human members (bots left
+   * out); undefined when the platform does not know the target in this tenant.
+   */
+  membersOf(tenant: string, target: TeacherTarget): Promise<readonly string[] | undefined>;
+  /** Sends the user a direct message; false when it could not be delivered. */
+  notify(tenant: string, user: string, notice: Notice): Promise<boolean>;
+  /** A user's display name (for their teacher's report) and time zone, when known. */
+  describe(tenant: string, user: string): Promise<{ name?: string; timeZone?: string }>;
+}
+
+/** Runs a job when it falls due; a throw means "retry later". */
+export type JobHandler = (job: Job) => Promise<void>;
 
 export const systemClock: Clock = { now: () => Date.now() };

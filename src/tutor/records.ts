@@ -24,12 +24,35 @@ export interface Profile {
   interests?: string;
   /** Misconceptions shown recently, newest first, as "course/skill/misconception" ids. */
   recentMistakes?: string[];
+  /** When the learner was added to their tenant's roster (the teacher's class list). */
+  rosteredAt?: number;
+  /** The learner asked for a message when a spaced review falls due. */
+  wantsReviewNudges?: boolean;
+  /** When the pending review nudge is scheduled for. */
+  nudgeAt?: number;
+}
+
+/** An assignment as the learner's record keeps it: what to practise and how far they are. */
+export interface LearnerAssignment {
+  readonly courseId: string;
+  /** Skill ids of the course. */
+  readonly skillIds: readonly string[];
+  readonly createdAt: number;
+  readonly dueAt?: number;
+  /** Items to practise; with completion "count" it decides completion, otherwise a minimum. */
+  readonly count?: number;
+  readonly completion: "mastery" | "count";
+  /** Items finished for this assignment. */
+  done: number;
+  completedAt?: number;
 }
 
 /** The learner's durable record: never expires. */
 export interface LearnerRecord {
   readonly profile: Profile;
   readonly state: LearnerState;
+  /** Open and completed assignments by id. */
+  readonly assignments: Record<string, LearnerAssignment>;
 }
 
 /** The question in front of the learner. */
@@ -37,6 +60,8 @@ export interface OpenItem {
   readonly itemId: string;
   readonly skillId: string;
   readonly reason: string;
+  /** The assignment this item was chosen for. */
+  readonly assignmentId?: string;
   readonly shownAt: number;
   /** Readable answers given so far. */
   attempts: number;
@@ -76,9 +101,28 @@ const profileSchema = z.object({
   language: z.string().optional(),
   interests: z.string().optional(),
   recentMistakes: z.array(z.string()).optional(),
+  rosteredAt: z.number().optional(),
+  wantsReviewNudges: z.boolean().optional(),
+  nudgeAt: z.number().optional(),
 });
 
-const recordSchema = z.object({ v: z.literal(1), profile: profileSchema, state: z.string() });
+const learnerAssignmentSchema = z.object({
+  courseId: z.string(),
+  skillIds: z.array(z.string()),
+  createdAt: z.number(),
+  dueAt: z.number().optional(),
+  count: z.int().min(1).optional(),
+  completion: z.enum(["mastery", "count"]),
+  done: z.int().min(0),
+  completedAt: z.number().optional(),
+});
+
+const recordSchema = z.object({
+  v: z.literal(1),
+  profile: profileSchema,
+  state: z.string(),
+  assignments: z.record(z.string(), learnerAssignmentSchema).optional(),
+});
 
 const sessionSchema = z.object({
   v: z.literal(1),
@@ -91,6 +135,7 @@ const sessionSchema = z.object({
       itemId: z.string(),
       skillId: z.string(),
       reason: z.string(),
+      assignmentId: z.string().optional(),
       shownAt: z.number(),
       attempts: z.int().min(0),
       hintsShown: z.int().min(0),
@@ -108,6 +153,7 @@ export function newLearnerRecord(now: number): LearnerRecord {
   return {
     profile: { streak: 0, bestStreak: 0, itemsDone: {}, firstSeenAt: now, lastActiveAt: now },
     state: createLearnerState(),
+    assignments: {},
   };
 }
 
@@ -132,6 +178,12 @@ export function parseLearnerRecord(json: string): LearnerRecord {
   return {
     profile: withoutUndefined(data.profile) as Profile,
     state: parseLearnerState(data.state),
+    assignments: Object.fromEntries(
+      Object.entries(data.assignments ?? {}).map(([id, a]) => [
+        id,
+        withoutUndefined(a) as LearnerAssignment,
+      ]),
+    ),
   };
 }
 
@@ -140,6 +192,7 @@ export function serializeLearnerRecord(record: LearnerRecord): string {
     v: 1,
     profile: record.profile,
     state: serializeLearnerState(record.state),
+    ...(Object.keys(record.assignments).length > 0 ? { assignments: record.assignments } : {}),
   });
 }
 

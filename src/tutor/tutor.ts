@@ -12,15 +12,11 @@ import {
   type TemplateDefinition,
 } from "../content/index.ts";
 import {
-  type CompetencyGraph,
   chooseItem,
   chooseNextTarget,
-  createCompetencyGraph,
-  createKnowledgeModel,
   createRng,
   hashSeed,
   type ItemCandidate,
-  type KnowledgeModel,
   type PracticeItem,
   predictCorrect,
   recordResponse,
@@ -34,18 +30,23 @@ import {
   type StreamEvent,
   type TurnAssistant,
 } from "./assist.ts";
+import { type ClassroomOptions, createClassroom, isClassroomCommand } from "./classroom.ts";
 import * as copy from "./copy.ts";
 import { looksLikeInjection, scrubIdentifiers } from "./guards.ts";
 import { type CommandName, cleanText, type Intent, parseIntent } from "./intents.ts";
 import { itemContext, leaksFor, skillContext } from "./llm-context.ts";
 import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "./messages.ts";
 import type {
+  ClassroomPlatform,
   Clock,
   Grade,
+  Job,
   LearnerContext,
   LearnerKey,
   LlmIntent,
   Logger,
+  Scheduler,
+  Turn,
   TutorLlm,
   TutorStore,
 } from "./ports.ts";
@@ -60,6 +61,7 @@ import {
   serializeLearnerRecord,
   serializeSession,
 } from "./records.ts";
+import { type CourseRuntime, compileRuntime, engineId } from "./runtime.ts";
 
 export interface TutorDeps {
   readonly store: TutorStore;
@@ -71,6 +73,18 @@ export interface TutorDeps {
   /** An LLM for explanations, hints, diagnosis, grading and new questions; authored content only without one. */
   readonly llm?: TutorLlm;
   readonly assist?: AssistOptions;
+  /** Delayed work (reminders, digests, review nudges); without one nothing is scheduled. */
+  readonly scheduler?: Scheduler;
+  /** Teachers' default time zone and quiet hours. */
+  readonly classroom?: ClassroomOptions;
+  /**
+   * Called after each saved turn with its new attempt-log entries (JSON), e.g. to forward
+   * learning records to an LRS. Failures are logged, never shown to the learner.
+   */
+  readonly onRecords?: (
+    learner: LearnerKey & { platform: string },
+    entries: readonly string[],
+  ) => Promise<void>;
 }
 
 export interface HandleOptions {
@@ -89,6 +103,13 @@ export interface Tutor {
   /** Waits for background work (question generation) to finish, as at shutdown. */
   drain(): Promise<void>;
   readonly courses: readonly Course[];
+  /**
+   * Lets a platform ("slack", "discord", "console") deliver notices and resolve the learners a
+   * teacher names; teacher commands from a platform that is not attached are refused.
+   */
+  attachPlatform(name: string, platform: ClassroomPlatform): void;
+  /** Runs a scheduled job (a reminder, a digest, a review nudge, records for the LRS). */
+  runJob(job: Job): Promise<void>;
 }
 
 /** First attempts without mastery after which a skill counts as stuck. */
@@ -104,37 +125,6 @@ const RECENT_MISTAKES = 3;
 /** How long an LLM explanation is reused for learners in the same situation. */
 const EXPLANATION_TTL_MS = 7 * 86_400_000;
 
-/** A course with the engine's view of it: skill ids prefixed by the course id. */
-interface CourseRuntime {
-  readonly course: Course;
-  readonly graph: CompetencyGraph;
-  readonly model: KnowledgeModel;
-}
-
-const engineId = (course: Course, id: string): string => `${course.id}/${id}`;
-
-function compileRuntime(course: Course): CourseRuntime {
-  const prefix = (id: string) => engineId(course, id);
-  const prefixed = <T>(record: Readonly<Record<string, T>> | undefined) =>
-    Object.fromEntries(Object.entries(record ?? {}).map(([id, value]) => [prefix(id), value]));
-  return {
-    course,
-    graph: createCompetencyGraph(
-      course.skills.map((skill) => ({
-        id: prefix(skill.id),
-        prerequisites: skill.prerequisites.map(prefix),
-      })),
-    ),
-    model: createKnowledgeModel({
-      bkt: prefixed(course.knowledge.bkt),
-      thresholds: prefixed(course.knowledge.thresholds),
-      ...(course.knowledge.threshold === undefined
-        ? {}
-        : { threshold: course.knowledge.threshold }),
-    }),
-  };
-}
-
 /** Everything one turn works on. */
 interface TurnContext {
   readonly key: LearnerKey;
@@ -146,6 +136,8 @@ interface TurnContext {
   runtime: CourseRuntime;
   readonly replies: Reply[];
   readonly attempts: string[];
+  /** Assignments this turn completed. */
+  readonly completed: string[];
   /** The LLM for this turn, when one is configured. */
   readonly ai: TurnAssistant | undefined;
 }
@@ -176,8 +168,26 @@ export function createTutor(deps: TutorDeps): Tutor {
     assistant && deps.llm
       ? createQuestionBank({ store: deps.store, llm: deps.llm, assistant, clock: deps.clock })
       : undefined;
+  const classroom = createClassroom({
+    store: deps.store,
+    runtimes,
+    clock: deps.clock,
+    logger: deps.logger,
+    options: deps.classroom ?? { timeZone: "UTC" },
+    ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+    ...(assistant ? { forgetLlmData: (key: LearnerKey) => assistant.forget(key) } : {}),
+  });
 
   async function handle(inbound: Inbound, options: HandleOptions = {}): Promise<Reply[]> {
+    const name = inbound.command?.name.toLowerCase().replace(/^\//, "");
+    if (name !== undefined && isClassroomCommand(name)) {
+      try {
+        return await classroom.command(inbound, name, inbound.command?.args ?? "");
+      } catch (error) {
+        deps.logger.error({ err: error, command: name }, "classroom command failed");
+        return [{ kind: "error", text: copy.SORRY, isPrivate: true }];
+      }
+    }
     const learnerId = JSON.stringify([inbound.tenant, inbound.learner]);
     const previous = inFlight.get(learnerId);
     // A platform's redelivery of the same event is not the learner moving on.
@@ -220,6 +230,8 @@ export function createTutor(deps: TutorDeps): Tutor {
       log.info({ eventId: inbound.eventId }, "duplicate event skipped");
       return [];
     }
+    if (inbound.action?.id === "forget-confirm" || inbound.action?.id === "forget-cancel")
+      return forgetTurn(turn, key, inbound.action.id === "forget-confirm", log);
     try {
       const ai = assistant?.forTurn({
         key,
@@ -233,12 +245,24 @@ export function createTutor(deps: TutorDeps): Tutor {
       context.record.profile.lastActiveAt = context.now;
       context.record.profile.courseId = context.session.courseId;
       context.session.turn += 1;
+      await afterTurn(context, inbound.platform);
       await turn.commit({
         model: serializeLearnerRecord(context.record),
         session: serializeSession(context.session),
         attempts: context.attempts,
       });
       log.debug({ replies: context.replies.map((r) => r.kind) }, "turn done");
+      await classroom
+        .completed(key.tenant, context.completed)
+        .catch((error: unknown) =>
+          log.warn({ err: error }, "could not check assignments for a digest"),
+        );
+      if (deps.onRecords && context.attempts.length > 0)
+        await deps
+          .onRecords({ ...key, platform: inbound.platform }, context.attempts)
+          .catch((error: unknown) =>
+            log.warn({ err: error }, "could not pass on learning records"),
+          );
       return context.replies;
     } catch (error) {
       await turn
@@ -248,6 +272,39 @@ export function createTutor(deps: TutorDeps): Tutor {
         );
       log.error({ err: error }, "turn failed");
       return [{ kind: "error", text: copy.SORRY }];
+    }
+  }
+
+  /** Roster and review nudges, before the turn is saved; failures never cost the learner a turn. */
+  async function afterTurn(context: TurnContext, platform: string): Promise<void> {
+    try {
+      await classroom.enroll(context.key, platform, context.record);
+      await classroom.planNudge(context.key, platform, context.record, context.runtime);
+    } catch (error) {
+      context.log.warn({ err: error }, "could not update the roster or the review nudge");
+    }
+  }
+
+  /** `/tutor forget-me`, confirmed or not: deletes every key of the learner, in every store. */
+  async function forgetTurn(
+    turn: Turn,
+    key: LearnerKey,
+    isConfirmed: boolean,
+    log: Logger,
+  ): Promise<Reply[]> {
+    if (!isConfirmed) {
+      await turn.release();
+      return [{ kind: "info", text: copy.FORGET_CANCELLED, isPrivate: true }];
+    }
+    try {
+      const record = readStored(turn.data.model, parseLearnerRecord, () => {});
+      await turn.erase();
+      await classroom.forget(key, record);
+      return [{ kind: "info", text: copy.FORGOTTEN, code: "forgotten", isPrivate: true }];
+    } catch (error) {
+      await turn.release().catch(() => {});
+      log.error({ err: error }, "could not delete a learner's data");
+      return [{ kind: "error", text: copy.FORGET_FAILED, isPrivate: true }];
     }
   }
 
@@ -283,6 +340,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       runtime,
       replies: [],
       attempts: [],
+      completed: [],
       ai,
     };
   }
@@ -298,6 +356,8 @@ export function createTutor(deps: TutorDeps): Tutor {
       }
       if (id === "answer") return answer(context, value ?? "");
       if (id === "next") return ensureQuestion(context);
+      if (id === "start") return startAssignment(context, value);
+      if (id === "forget-confirm" || id === "forget-cancel") return;
       return command(context, id, "");
     }
     if (inbound.command) {
@@ -390,7 +450,52 @@ export function createTutor(deps: TutorDeps): Tutor {
         return setLanguage(context, args);
       case "interests":
         return setInterests(context, args);
+      case "reminders":
+        return setReminders(context, args);
     }
+  }
+
+  function setReminders(context: TurnContext, args: string): void {
+    const choice = args.trim().toLowerCase();
+    const profile = context.record.profile;
+    if (choice === "on") profile.wantsReviewNudges = true;
+    else if (choice === "off") {
+      delete profile.wantsReviewNudges;
+      delete profile.nudgeAt;
+    }
+    say(
+      context,
+      "info",
+      copy.reminders(
+        choice === "on" || choice === "off" ? choice : undefined,
+        profile.wantsReviewNudges === true,
+      ),
+    );
+  }
+
+  /** The Start button of an assignment or a reminder: practice in that assignment's course. */
+  function startAssignment(context: TurnContext, assignmentId: string | undefined): void {
+    const assignment =
+      assignmentId === undefined ? undefined : context.record.assignments[assignmentId];
+    const runtime = assignment ? runtimes.get(assignment.courseId) : undefined;
+    if (assignmentId !== undefined && (!assignment || assignment.completedAt !== undefined)) {
+      say(context, "info", assignment ? copy.ASSIGNMENT_ALREADY_DONE : copy.ASSIGNMENT_GONE);
+    }
+    if (runtime && runtime.course.id !== context.runtime.course.id) {
+      context.runtime = runtime;
+      context.session = { courseId: runtime.course.id, turn: context.session.turn };
+    }
+    if (
+      assignment &&
+      context.session.current &&
+      context.session.current.assignmentId !== assignmentId
+    ) {
+      // The assignment comes first: the open question makes way for it.
+      context.session.current = undefined;
+    }
+    delete context.session.focusSkillId;
+    delete context.session.focusRemaining;
+    greet(context);
   }
 
   function setLanguage(context: TurnContext, args: string): void {
@@ -638,6 +743,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     const state = context.record.state;
     let skillId: string | undefined;
     let reason = "frontier";
+    let assignmentId: string | undefined;
     const focus = context.session.focusSkillId;
     if (focus !== undefined && course.skill(focus)) {
       const missing = graph
@@ -655,11 +761,13 @@ export function createTutor(deps: TutorDeps): Tutor {
         learner: state,
         model,
         now: context.now,
+        assignments: classroom.assignmentsFor(context.record, course, context.now),
         options: { stuckAfterAttempts: STUCK_AFTER },
       });
       if (target.kind === "done") return undefined;
       skillId = target.skillId.slice(course.id.length + 1);
       reason = target.reason;
+      assignmentId = target.assignmentId;
       if (target.isStuck)
         say(context, "info", copy.stuckNote(course.skill(skillId)?.name ?? skillId));
     }
@@ -674,6 +782,7 @@ export function createTutor(deps: TutorDeps): Tutor {
       itemId: item.id,
       skillId,
       reason,
+      ...(assignmentId === undefined ? {} : { assignmentId }),
       shownAt: context.now,
       attempts: 0,
       hintsShown: 0,
@@ -1058,6 +1167,17 @@ export function createTutor(deps: TutorDeps): Tutor {
     profile.streak = isCorrect && !usedHint ? profile.streak + 1 : 0;
     profile.bestStreak = Math.max(profile.bestStreak, profile.streak);
     const nameOf = (id: string) => course.skill(id.slice(course.id.length + 1))?.name ?? id;
+    for (const change of effect.skills.filter((s) => s.mastery !== "unchanged"))
+      context.attempts.push(
+        JSON.stringify({
+          at: context.now,
+          course: course.id,
+          skill: change.skillId.slice(course.id.length + 1),
+          kind: "mastery",
+          change: change.mastery,
+          pKnown: Math.round(change.pKnownAfter * 1000) / 1000,
+        }),
+      );
     const gainedIds = effect.skills
       .filter((s) => s.mastery === "gained")
       .map((s) => s.skillId.slice(course.id.length + 1));
@@ -1073,6 +1193,21 @@ export function createTutor(deps: TutorDeps): Tutor {
     const done = context.record.profile.itemsDone;
     done[course.id] = (done[course.id] ?? 0) + 1;
     context.session.current = undefined;
+    const assignment =
+      open.assignmentId === undefined ? undefined : context.record.assignments[open.assignmentId];
+    if (assignment && assignment.completedAt === undefined) assignment.done += 1;
+    for (const id of classroom.settle(context.record, context.runtime, context.now)) {
+      context.completed.push(id);
+      const finished = context.record.assignments[id];
+      say(
+        context,
+        "info",
+        copy.assignmentDone(
+          finished?.skillIds.map((s) => course.skill(s)?.name ?? s) ?? [],
+          finished?.completion === "count" ? finished.done : undefined,
+        ),
+      );
+    }
     const focus = context.session.focusSkillId;
     if (focus !== undefined && open.skillId === focus) {
       const isMastered = skillProgress(
@@ -1404,6 +1539,8 @@ export function createTutor(deps: TutorDeps): Tutor {
     async drain() {
       await bank?.drain();
     },
+    attachPlatform: (name, platform) => classroom.attach(name, platform),
+    runJob: (job) => classroom.runJob(job),
   };
 }
 

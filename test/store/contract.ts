@@ -221,6 +221,152 @@ export function describeStoreContract(
     );
 
     it(
+      "reads a learner as stored, without taking their turn: {} when unknown",
+      withHarness(
+        async ({ store, other }) => {
+          const key = freshKey();
+          expect(await store.readLearner(key)).toEqual({});
+          await (await open(store, key)).commit({ model: "m1", session: "s1", attempts: ["a"] });
+          expect(await other.readLearner(key)).toEqual({ model: "m1", session: "s1" });
+          // A turn holds the learner: reading neither waits for it (the hold lasts far longer than
+          // the test's wait) nor breaks it (the turn still commits).
+          const turn = await open(store, key);
+          expect(await other.readLearner(key)).toEqual({ model: "m1", session: "s1" });
+          await turn.commit({ model: "m2", session: null });
+          expect(await other.readLearner(key)).toEqual({ model: "m2" });
+          const next = await open(other, key);
+          expect(next.data).toEqual({ model: "m2" });
+          await next.release();
+        },
+        { lockTtlMs: 30_000 },
+      ),
+    );
+
+    it(
+      "reads a learner without their expired session",
+      withHarness(async ({ store, advance }) => {
+        const key = freshKey();
+        await (await open(store, key)).commit({ model: "model", session: "session" });
+        await advance(CONTRACT_OPTIONS.sessionTtlMs + 1000);
+        expect(await store.readLearner(key)).toEqual({ model: "model" });
+      }),
+    );
+
+    it(
+      "erases every trace of a learner and ends the turn; other learners keep theirs",
+      withHarness(async ({ store, other }) => {
+        const key = freshKey();
+        const neighbour = { tenant: key.tenant, learner: `${key.learner}-neighbour` };
+        await (await open(store, key, "evt-1")).commit({
+          model: "m",
+          session: "s",
+          attempts: ["a1"],
+        });
+        await (await open(store, key, "evt-2")).commit({ attempts: ["a2"] });
+        await (await open(store, neighbour, "evt-1")).commit({
+          model: "kept",
+          session: "kept",
+          attempts: ["kept"],
+        });
+
+        const turn = await open(store, key, "evt-3");
+        await turn.erase();
+        expect(await other.readLearner(key)).toEqual({});
+        expect(await other.readAttempts(key, 10)).toEqual([]);
+        for (const eventId of ["evt-1", "evt-2", "evt-3"]) {
+          const again = await other.beginTurn(key, { eventId }); // processed events are forgotten too
+          expect(again).not.toBe("duplicate");
+          expect((again as Turn).data).toEqual({});
+          await (again as Turn).release();
+        }
+        await expect(turn.commit({ model: "late" })).rejects.toMatchObject({ code: "lock_lost" });
+        await expect(turn.erase()).rejects.toMatchObject({ code: "lock_lost" });
+        await turn.release(); // a no-op on an ended turn
+        expect(await store.readLearner(key)).toEqual({});
+
+        expect(await store.readLearner(neighbour)).toEqual({ model: "kept", session: "kept" });
+        expect(await store.readAttempts(neighbour, 10)).toEqual(["kept"]);
+        expect(await store.beginTurn(neighbour, { eventId: "evt-1" })).toBe("duplicate");
+      }),
+    );
+
+    it(
+      "erases only the learner named, whatever glob characters the ids hold",
+      withHarness(async ({ store, other }) => {
+        const base = `glob-${Date.now()}-${++learnerCounter}`;
+        const ids = ["*", "?", "[ab]", "\\", "a", "b", "ab", "*x", "x*", "", "%2A"].map(
+          (id) => `${base}${id}`,
+        );
+        for (const tenant of ["t*", "t?", "t[x]"]) {
+          for (const learner of ids) {
+            await (await open(store, { tenant, learner }, "evt")).commit({
+              model: `${tenant} ${learner}`,
+              attempts: [learner],
+            });
+          }
+        }
+        for (const erased of [`${base}*`, `${base}?`, `${base}[ab]`]) {
+          await (await open(store, { tenant: "t*", learner: erased })).erase();
+        }
+        for (const tenant of ["t*", "t?", "t[x]"]) {
+          for (const learner of ids) {
+            const key = { tenant, learner };
+            const isErased =
+              tenant === "t*" && ["*", "?", "[ab]"].some((id) => learner === `${base}${id}`);
+            expect(await other.readLearner(key)).toEqual(
+              isErased ? {} : { model: `${tenant} ${learner}` },
+            );
+            expect(await other.readAttempts(key, 10)).toEqual(isErased ? [] : [learner]);
+          }
+        }
+      }),
+    );
+
+    it(
+      "lets a turn waiting on the learner go on after an erase, finding a new learner",
+      withHarness(
+        async ({ store, other }) => {
+          const key = freshKey();
+          await (await open(store, key, "evt-old")).commit({ model: "old", attempts: ["old"] });
+          const erasing = await open(store, key);
+          const waiting = open(other, key, "evt-new"); // its hold outlasts the wait: only the erase frees it
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          await erasing.erase();
+          const next = await waiting;
+          expect(next.data).toEqual({});
+          await next.commit({ model: "new" });
+          expect(await store.readLearner(key)).toEqual({ model: "new" });
+          expect(await store.readAttempts(key, 10)).toEqual([]);
+          expect(await store.beginTurn(key, { eventId: "evt-new" })).toBe("duplicate");
+          const redelivered = await open(store, key, "evt-old"); // forgotten with the rest
+          await redelivered.release();
+        },
+        { lockTtlMs: 30_000, waitMs: 5000 },
+      ),
+    );
+
+    it(
+      "refuses to erase for a turn that outlived its hold, and erases nothing",
+      withHarness(async ({ store, other }) => {
+        const key = freshKey();
+        await (await open(store, key, "evt-1")).commit({
+          model: "m",
+          session: "s",
+          attempts: ["a1"],
+        });
+        const stale = await open(store, key);
+        const fresh = await open(other, key); // waits until the stale hold lapses
+        await fresh.commit({ model: "fresh", attempts: ["a2"] });
+        await expect(stale.erase()).rejects.toMatchObject({ code: "lock_lost" });
+        expect(await store.readLearner(key)).toEqual({ model: "fresh", session: "s" });
+        expect(await store.readAttempts(key, 10)).toEqual(["a2", "a1"]);
+        expect(await store.beginTurn(key, { eventId: "evt-1" })).toBe("duplicate");
+        const next = await open(other, key); // the failed erase left the lock alone
+        await next.release();
+      }),
+    );
+
+    it(
       "caches a value until its ttl lapses; a new value replaces the old one and its ttl",
       withHarness(async ({ store, other, advance }) => {
         const lapsing = freshShared();
@@ -309,6 +455,102 @@ export function describeStoreContract(
     );
 
     it(
+      "puts, reads and deletes the fields of a record set, which never expires",
+      withHarness(async ({ store, other, advance }) => {
+        const key = freshShared();
+        expect(await store.readRecords(key)).toEqual({});
+        await store.putRecord(key, "a1", '{"title":"Fractions"}');
+        await other.putRecord(key, "a2", "été ☕ 名前 🧠");
+        await store.putRecord(key, "a1", '{"title":"Decimals"}'); // replaces the field's value
+        await store.putRecord(key, "empty", ""); // an empty value is still a value
+        expect(await other.readRecords(key)).toEqual({
+          a1: '{"title":"Decimals"}',
+          a2: "été ☕ 名前 🧠",
+          empty: "",
+        });
+        await other.deleteRecord(key, "a1");
+        await other.deleteRecord(key, "never set");
+        await advance(PAST_SHORT_TTL_MS);
+        expect(await store.readRecords(key)).toEqual({ a2: "été ☕ 名前 🧠", empty: "" });
+        await store.deleteRecord(key, "a2");
+        await store.deleteRecord(key, "empty");
+        expect(await store.readRecords(key)).toEqual({});
+        await store.putRecord(key, "again", "1"); // an emptied record set takes new fields
+        expect(await store.readRecords(key)).toEqual({ again: "1" });
+      }),
+    );
+
+    it(
+      "keeps record fields with odd names, even those an object holds already",
+      withHarness(async ({ store, other }) => {
+        const key = freshShared();
+        const fields = [
+          "__proto__",
+          "constructor",
+          "toString",
+          "a:b",
+          "{slot}*?[x]",
+          "名前 🧠",
+          " ",
+        ];
+        for (const [k, field] of fields.entries()) await store.putRecord(key, field, `v${k}`);
+        const records = await other.readRecords(key);
+        expect(Object.keys(records).sort()).toEqual([...fields].sort());
+        for (const [k, field] of fields.entries()) {
+          expect(Object.getOwnPropertyDescriptor(records, field)?.value).toBe(`v${k}`);
+        }
+        expect(Object.getPrototypeOf(records)).toBe(Object.prototype);
+      }),
+    );
+
+    it(
+      "keeps record sets of tenants and names apart, and apart from a name's other data",
+      withHarness(async ({ store }) => {
+        const a = freshShared("school-a");
+        const b = { tenant: "school-b", name: a.name };
+        const c = freshShared("school-a");
+        await store.putRecord(a, "f", "A");
+        await store.putRecord(b, "f", "B");
+        await store.setCached(c, "cached", LONG_TTL_MS);
+        await store.appendToList(c, "listed", 10);
+        expect(await store.readRecords(a)).toEqual({ f: "A" });
+        expect(await store.readRecords(b)).toEqual({ f: "B" });
+        expect(await store.readRecords(c)).toEqual({});
+        await store.deleteRecord(b, "f");
+        expect(await store.readRecords(a)).toEqual({ f: "A" });
+        expect(await store.getCached(c)).toBe("cached");
+      }),
+    );
+
+    it(
+      "deletes a name's cached value, counter, list and record set, and nothing else",
+      withHarness(async ({ store, other }) => {
+        const gone = freshShared("school-a");
+        const sameName = { tenant: "school-b", name: gone.name };
+        const otherName = freshShared("school-a");
+        for (const key of [gone, sameName, otherName]) {
+          await store.setCached(key, "v", LONG_TTL_MS);
+          await store.addToCounter(key, 3, LONG_TTL_MS);
+          await store.appendToList(key, "e", 10);
+          await store.putRecord(key, "f", "r");
+        }
+        await other.deleteShared(gone);
+        expect(await store.getCached(gone)).toBeUndefined();
+        expect(await store.readCounter(gone)).toBe(0);
+        expect(await store.readList(gone)).toEqual([]);
+        expect(await store.readRecords(gone)).toEqual({});
+        for (const key of [sameName, otherName]) {
+          expect(await store.getCached(key)).toBe("v");
+          expect(await store.readCounter(key)).toBe(3);
+          expect(await store.readList(key)).toEqual(["e"]);
+          expect(await store.readRecords(key)).toEqual({ f: "r" });
+        }
+        await store.deleteShared(gone); // deleting what is gone is no error
+        expect(await store.addToCounter(gone, 1, LONG_TTL_MS)).toBe(1); // a new counter
+      }),
+    );
+
+    it(
       "keeps tenants' shared data apart, and a cache, a counter and a list of one name apart",
       withHarness(async ({ store }) => {
         const a = freshShared("school-a");
@@ -344,12 +586,20 @@ export function describeStoreContract(
           await store.setCached(key, `value ${k}`, LONG_TTL_MS);
           await store.addToCounter(key, k + 1, LONG_TTL_MS);
           await store.appendToList(key, `entry ${k}`, 10);
+          await store.putRecord(key, "field", `record ${k}`);
         }
         for (const [k, key] of keys.entries()) {
           expect(await other.getCached(key)).toBe(`value ${k}`);
           expect(await other.readCounter(key)).toBe(k + 1);
           expect(await other.readList(key)).toEqual([`entry ${k}`]);
+          expect(await other.readRecords(key)).toEqual({ field: `record ${k}` });
         }
+        const [first, second] = keys as [SharedKey, SharedKey];
+        await store.deleteShared(first); // the same text once joined: only the one named goes
+        expect(await other.getCached(first)).toBeUndefined();
+        expect(await other.readRecords(first)).toEqual({});
+        expect(await other.getCached(second)).toBe("value 1");
+        expect(await other.readRecords(second)).toEqual({ field: "record 1" });
       }),
     );
 
@@ -371,22 +621,39 @@ export function describeStoreContract(
           () => store.appendToList(key, "v", 1.5),
           () => store.getCached({ tenant: "t", name: "lone \ud800 surrogate" }),
           () => store.readList({ tenant: "\udc00", name: key.name }),
+          () => store.putRecord(key, "", "v"),
+          () => store.putRecord(key, "lone \ud800", "v"),
+          () => store.putRecord({ tenant: "\ud800", name: key.name }, "f", "v"),
+          () => store.deleteRecord(key, ""),
+          () => store.deleteRecord(key, "\udc00"),
+          () => store.readRecords({ tenant: "t", name: "\ud800" }),
+          () => store.deleteShared({ tenant: "t", name: "\ud800" }),
         ];
         for (const call of calls) await expect(call()).rejects.toMatchObject({ code: "bad_input" });
         expect(await store.readCounter(key)).toBe(4);
         expect(await store.getCached(key)).toBeUndefined();
         expect(await store.readList(key)).toEqual([]);
+        expect(await store.readRecords(key)).toEqual({});
       }),
     );
 
     it(
-      "refuses shared calls once closed",
+      "refuses shared calls and reading a learner once closed",
       withHarness(async ({ store }) => {
         await store.close();
         await expect(store.getCached(freshShared())).rejects.toMatchObject({ code: "unavailable" });
         await expect(store.addToCounter(freshShared(), 1, LONG_TTL_MS)).rejects.toMatchObject({
           code: "unavailable",
         });
+        for (const call of [
+          () => store.putRecord(freshShared(), "f", "v"),
+          () => store.readRecords(freshShared()),
+          () => store.deleteRecord(freshShared(), "f"),
+          () => store.deleteShared(freshShared()),
+          () => store.readLearner(freshKey()),
+        ]) {
+          await expect(call()).rejects.toMatchObject({ code: "unavailable" });
+        }
       }),
     );
   });

@@ -3,6 +3,7 @@ import { createServer, type Socket, connect as tcpConnect } from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createRedisStore } from "../../src/store/index.ts";
+import type { Turn } from "../../src/tutor/index.ts";
 import { describeStoreContract } from "./contract.ts";
 
 const url = inject("redisUrl");
@@ -16,6 +17,18 @@ const connect = (to: string = url): Redis => {
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.quit()));
 });
+
+/** Every key under `prefix:`, found by a SCAN of the whole database (no MATCH to get wrong). */
+async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
+  const found = new Set<string>();
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) if (key.startsWith(`${prefix}:`)) found.add(key);
+  } while (cursor !== "0");
+  return [...found].sort();
+}
 
 describeStoreContract("redis", async (options) => {
   // A unique prefix per test: runs never see each other's keys.
@@ -62,6 +75,88 @@ describe("redis store layout", () => {
     if (slots[0] !== null) expect(new Set(slots).size).toBe(1);
     expect(await client.pttl(`${prefix}:{guild%3A%7B42%7D:ana}:model`)).toBe(-1);
     expect(await client.pttl(`${prefix}:{guild%3A%7B42%7D:ana}:session`)).toBeGreaterThan(0);
+  });
+
+  it("erases every key of the learner and no key of anyone else, glob characters and all", async () => {
+    const client = connect();
+    // Glob characters in the deployment prefix too: its pattern must not reach other prefixes.
+    const prefix = `erase-*?[x]-${randomUUID()}`;
+    const neighbourPrefix = prefix.replace("*?[x]", "a?x-");
+    const store = createRedisStore(client, { prefix });
+    const neighbourStore = createRedisStore(client, { prefix: neighbourPrefix });
+    const learners = ["a*", "a", "ab", "a*b", "a?", "a[b]", "a\\", "*"];
+    for (const tenant of ["guild*", "guild", "guildX"]) {
+      for (const learner of learners) {
+        for (const [handle, eventId] of [
+          [store, "e1"],
+          [store, "e2"],
+          [neighbourStore, "e1"],
+        ] as const) {
+          const turn = await handle.beginTurn({ tenant, learner }, { eventId });
+          if (turn === "duplicate") throw new Error("unexpected duplicate");
+          await turn.commit({ model: "m", session: "s", attempts: ["a"] });
+        }
+      }
+    }
+    const before = await keysUnder(client, prefix);
+    const neighbourKeys = await keysUnder(client, neighbourPrefix);
+    expect(before).toHaveLength(3 * learners.length * 5); // model, session, attempts, 2 events
+
+    const erased = { tenant: "guild*", learner: "a*" };
+    const turn = await store.beginTurn(erased, { eventId: "e3" });
+    if (turn === "duplicate") throw new Error("unexpected duplicate");
+    await turn.erase();
+
+    const tag = "{guild*:a*}"; // encodeURIComponent leaves "*" alone
+    const after = await keysUnder(client, prefix);
+    expect(after.filter((key) => key.includes(tag))).toEqual([]);
+    expect(after).toEqual(before.filter((key) => !key.includes(tag)));
+    expect(after).toHaveLength(before.length - 5);
+    expect(await keysUnder(client, neighbourPrefix)).toEqual(neighbourKeys);
+  });
+
+  it("erases a learner with many processed events, past a SCAN page and a Lua unpack", async () => {
+    const client = connect();
+    const prefix = `erase-many-${randomUUID()}`;
+    const store = createRedisStore(client, { prefix });
+    const key = { tenant: "t", learner: "busy" };
+    const base = `${prefix}:{t:busy}`;
+    // Ten thousand processed events, written directly: as many turns would take too long.
+    const pipeline = client.pipeline();
+    for (let k = 0; k < 10_000; k++) pipeline.set(`${base}:event:e${k}`, "1", "PX", 600_000);
+    await pipeline.exec();
+    await ((await store.beginTurn(key)) as Turn).commit({ model: "m", attempts: ["a"] });
+    expect(await keysUnder(client, prefix)).toHaveLength(10_002);
+    await ((await store.beginTurn(key)) as Turn).erase();
+    expect(await keysUnder(client, prefix)).toEqual([]);
+  });
+
+  it("counts a readLearner as one round trip, and an erase as its SCANs plus one", async () => {
+    const relay = await startRelay(url);
+    try {
+      const client = connect(relay.url);
+      await client.ping();
+      const store = createRedisStore(client, { prefix: `trips-${randomUUID()}` });
+      const key = { tenant: "guild:{42}", learner: "ana" };
+      const first = (await store.beginTurn(key, { eventId: "e1" })) as Turn;
+      await first.commit({ model: "m", session: "s", attempts: ["a"] });
+
+      let counted = store.roundTrips();
+      let sent = relay.exchanges();
+      expect(await store.readLearner(key)).toEqual({ model: "m", session: "s" });
+      expect([store.roundTrips() - counted, relay.exchanges() - sent]).toEqual([1, 1]);
+
+      const turn = (await store.beginTurn(key)) as Turn;
+      counted = store.roundTrips();
+      sent = relay.exchanges();
+      await turn.erase();
+      const trips = store.roundTrips() - counted;
+      expect(relay.exchanges() - sent).toBe(trips);
+      expect(trips).toBeGreaterThanOrEqual(2); // a SCAN (one page here, small database) and the script
+      expect(await store.readLearner(key)).toEqual({});
+    } finally {
+      await relay.close();
+    }
   });
 });
 
@@ -130,6 +225,13 @@ describe("redis store shared data", () => {
         ["appendToList", () => store.appendToList(key, "a", 2)],
         ["appendToList (trims)", () => store.appendToList(key, "b", 1)],
         ["readList", () => store.readList(key)],
+        ["readRecords (absent)", () => store.readRecords(key)],
+        ["putRecord", () => store.putRecord(key, "f", "v")],
+        ["putRecord (another field)", () => store.putRecord(key, "g", "w")],
+        ["deleteRecord", () => store.deleteRecord(key, "g")],
+        ["readRecords", () => store.readRecords(key)],
+        ["deleteShared", () => store.deleteShared(key)],
+        ["deleteShared (absent)", () => store.deleteShared(key)],
       ];
       for (const [name, call] of calls) {
         const counted = store.roundTrips();
@@ -141,7 +243,8 @@ describe("redis store shared data", () => {
           sent: relay.exchanges() - sent,
         }).toEqual({ name, counted: 1, sent: 1 });
       }
-      expect(await store.readList(key)).toEqual(["b"]);
+      expect(await store.readList(key)).toEqual([]);
+      expect(await store.readRecords(key)).toEqual({});
     } finally {
       await relay.close();
     }
@@ -156,17 +259,29 @@ describe("redis store shared data", () => {
     await store.addToCounter(key, 1, 60_000);
     await store.addToCounter(key, 1, 600_000); // does not extend the counter's expiry
     await store.appendToList(key, "a", 10);
+    await store.putRecord(key, "field", "value");
     await store.setCached({ tenant: "guild:{43}", name: key.name }, "other tenant", 60_000);
 
     const base = `${prefix}:t:guild%3A%7B42%7D`;
     const name = "odd%20name%3A%C3%A9";
     expect((await client.keys(`${base}:*`)).sort()).toEqual(
-      [`${base}:cache:${name}`, `${base}:counter:${name}`, `${base}:list:${name}`].sort(),
+      [
+        `${base}:cache:${name}`,
+        `${base}:counter:${name}`,
+        `${base}:list:${name}`,
+        `${base}:records:${name}`,
+      ].sort(),
     );
+    expect(await client.hgetall(`${base}:records:${name}`)).toEqual({ field: "value" });
     expect(await client.pttl(`${base}:cache:${name}`)).toBeGreaterThan(0);
     const counterTtlMs = await client.pttl(`${base}:counter:${name}`);
     expect(counterTtlMs).toBeGreaterThan(0);
     expect(counterTtlMs).toBeLessThanOrEqual(60_000);
     expect(await client.pttl(`${base}:list:${name}`)).toBe(-1); // lists are trimmed, not expired
+    expect(await client.pttl(`${base}:records:${name}`)).toBe(-1); // record sets never expire
+
+    await store.deleteShared(key);
+    expect(await client.keys(`${base}:*`)).toEqual([]);
+    expect(await client.keys(`${prefix}:t:guild%3A%7B43%7D:*`)).toHaveLength(1);
   });
 });

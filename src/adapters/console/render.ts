@@ -1,5 +1,5 @@
 import { styleText } from "node:util";
-import type { Reply } from "../../tutor/index.ts";
+import type { Notice, Reply } from "../../tutor/index.ts";
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -40,12 +40,20 @@ export function renderMarkdown(markdown: string, color: boolean): string {
   return lines.join("\n");
 }
 
+/** A message to someone outside the conversation, as the console shows it. */
+export function renderNotice(to: string, notice: Notice, color: boolean): string {
+  const start = notice.start ? "\n  (Say start to begin.)" : "";
+  return `📨 To ${to}: ${renderMarkdown(notice.text, color)}${start}`;
+}
+
 /** One reply as readable terminal text. */
 export function renderReply(reply: Reply, color: boolean): string {
   let text = renderMarkdown(reply.text, color);
   if (reply.kind === "question" && reply.choices) {
     text += `\n${reply.choices.map((c) => `  ${c.label}) ${c.text}`).join("\n")}`;
   }
+  if (reply.kind === "confirm")
+    text += `\n  (Type yes to ${reply.confirmLabel.toLowerCase()}, or no.)`;
   if (reply.kind === "feedback" && color) {
     const mark = reply.correct
       ? styleText("green", "✓", { validateStream: false })

@@ -1,0 +1,3 @@
+export * from "./export.ts";
+export * from "./lrs.ts";
+export * from "./statements.ts";

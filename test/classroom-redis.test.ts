@@ -1,0 +1,200 @@
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, inject, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
+import { type App, createApp } from "../src/main.ts";
+import type {
+  ClassroomPlatform,
+  Inbound,
+  Notice,
+  QuestionReply,
+  Reply,
+} from "../src/tutor/index.ts";
+import { FIXTURES, silentLogger } from "./tutor/harness.ts";
+
+/*
+ * The assignment lifecycle through the composition root, against a real Redis and BullMQ:
+ * create, notify, prioritise, remind, complete (digest), cancel; and forget-me leaving no key
+ * or value of the learner behind.
+ */
+
+const url = inject("redisUrl");
+const LEARNER = "U0LEARNER7";
+const OTHER = "U0OTHER42";
+const TEACHER = "U0TEACHER1";
+const DAY_MS = 86_400_000;
+
+let app: App | undefined;
+const clients: Redis[] = [];
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await Promise.all(clients.splice(0).map((c) => c.quit()));
+});
+
+function platform() {
+  const sent: { user: string; notice: Notice }[] = [];
+  const waiters: { match: (n: Notice, user: string) => boolean; resolve: () => void }[] = [];
+  const port: ClassroomPlatform = {
+    async membersOf(_tenant, target) {
+      return target.kind === "user" ? [target.id] : undefined;
+    },
+    async notify(_tenant, user, notice) {
+      sent.push({ user, notice });
+      for (const w of waiters.filter((w) => w.match(notice, user))) w.resolve();
+      return true;
+    },
+    async describe(_tenant, user) {
+      return { name: user };
+    },
+  };
+  /** Resolves when a matching notice was (or is) sent. */
+  const waitFor = (match: (n: Notice, user: string) => boolean) =>
+    new Promise<void>((resolve) => {
+      if (sent.some((s) => match(s.notice, s.user))) resolve();
+      else waiters.push({ match, resolve });
+    });
+  return { port, sent, waitFor };
+}
+
+/** Every key under the prefix with its value, whatever its type, as text. */
+async function dump(client: Redis, prefix: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "COUNT", 1000);
+    cursor = next;
+    for (const key of keys) {
+      if (!key.startsWith(`${prefix}:`)) continue;
+      const type = await client.type(key);
+      const value =
+        type === "string"
+          ? await client.get(key)
+          : type === "hash"
+            ? JSON.stringify(await client.hgetall(key))
+            : type === "list"
+              ? JSON.stringify(await client.lrange(key, 0, -1))
+              : type === "set"
+                ? JSON.stringify(await client.smembers(key))
+                : type === "zset"
+                  ? JSON.stringify(await client.zrange(key, "0", "-1"))
+                  : type === "stream"
+                    ? JSON.stringify(await client.xrange(key, "-", "+"))
+                    : type;
+      found.set(key, value ?? "");
+    }
+  } while (cursor !== "0");
+  return found;
+}
+
+async function start() {
+  const prefix = `test-classroom-${randomUUID()}`;
+  const config = loadConfig({
+    SOCRA_STORE: "redis",
+    REDIS_URL: url,
+    REDIS_PREFIX: prefix,
+    QUIET_HOURS: "off",
+  });
+  const shift = { ms: 0 };
+  const clock = { now: () => Date.now() + shift.ms };
+  app = await createApp(config, {
+    courseFile: join(FIXTURES, "mini.yaml"),
+    logger: silentLogger,
+    clock,
+  });
+  const p = platform();
+  app.tutor.attachPlatform("slack", p.port);
+  const tutor = app.tutor;
+  const send = (learner: string, inbound: Partial<Inbound>, isTeacher = false) =>
+    tutor.handle({
+      tenant: "T1",
+      platform: "slack",
+      learner,
+      sender: async () => ({ isTeacher }),
+      ...inbound,
+    });
+  const teacher = (text: string) => {
+    const [name = "", ...rest] = text.split(" ");
+    return send(TEACHER, { command: { name, args: rest.join(" ") } }, true);
+  };
+  const client = new Redis(url);
+  clients.push(client);
+  return { prefix, p, send, teacher, client, shift };
+}
+
+const question = (replies: readonly Reply[]) =>
+  replies.findLast((r): r is QuestionReply => r.kind === "question");
+
+describe("the assignment lifecycle on Redis and BullMQ", () => {
+  it("creates, notifies, prioritises, reminds, completes with a digest, and cancels", async () => {
+    // The tutor's clock stands 5 s before the end of today (UTC): "due tomorrow" makes the
+    // reminder, a day before the due time, fall due 5 s from now.
+    const c = await start();
+    const endOfToday = Math.floor(Date.now() / DAY_MS) * DAY_MS + DAY_MS - 1;
+    c.shift.ms = endOfToday - 5000 - Date.now();
+
+    const created = await c.teacher(`assign add to <@${LEARNER}> count 1 due tomorrow until count`);
+    expect(created[0]?.text).toContain("Assigned **A1**");
+    expect(c.p.sent).toEqual([
+      expect.objectContaining({
+        user: LEARNER,
+        notice: expect.objectContaining({ kind: "assignment", start: { assignmentId: "A1" } }),
+      }),
+    ]);
+    // A second assignment, cancelled at once: its reminder must never come.
+    await c.teacher(`assign halves to <@${OTHER}> due tomorrow`);
+    expect((await c.teacher("unassign A2"))[0]?.text).toContain("Cancelled **A2**");
+
+    // The reminder comes from BullMQ's delayed set.
+    await c.p.waitFor((n, user) => n.kind === "reminder" && user === LEARNER);
+    expect(c.p.sent.filter((s) => s.notice.kind === "reminder").map((s) => s.user)).toEqual([
+      LEARNER,
+    ]);
+
+    // Start: the prerequisite of the assigned skill comes first, for the assignment.
+    const first = question(await c.send(LEARNER, { action: { id: "start", value: "A1" } }));
+    expect(first).toMatchObject({ skillId: "halves", reason: "assignment-prerequisite" });
+    // One item completes it (count 1): the teacher's digest goes out through the queue.
+    const { course } = { course: app?.tutor.courses[0] };
+    const item = course?.findItem(first?.itemId ?? "");
+    const answer = item && item.type !== "free" ? item.answer : "";
+    const done = await c.send(LEARNER, { text: answer });
+    expect(done.map((r) => r.text).join("\n")).toContain("Assignment done");
+    await c.p.waitFor((n, user) => n.kind === "digest" && user === TEACHER);
+    expect(c.p.sent.find((s) => s.notice.kind === "digest")?.notice.text).toContain(
+      "1/1 learners finished",
+    );
+    expect((await c.teacher("assignments"))[0]?.text).toContain("no open assignments");
+    expect(c.p.sent.filter((s) => s.user === OTHER).map((s) => s.notice.kind)).toEqual([
+      "assignment",
+    ]);
+  });
+
+  it("forget-me leaves no key or value of the learner in Redis, jobs included", async () => {
+    const c = await start();
+    await c.teacher(`assign add to <@${LEARNER}> due friday`);
+    await c.send(LEARNER, { command: { name: "reminders", args: "on" } });
+    const first = question(await c.send(LEARNER, { text: "start" }));
+    await c.send(LEARNER, { text: "999", eventId: "Ev1" });
+    await c.send(LEARNER, { action: { id: "hint", itemId: first?.itemId ?? "" } });
+    await c.send(OTHER, { text: "start" });
+    const before = await dump(c.client, c.prefix);
+    const mentions = (dumped: Map<string, string>) =>
+      [...dumped].filter(([key, value]) => key.includes(LEARNER) || value.includes(LEARNER));
+    expect(mentions(before).length).toBeGreaterThan(3);
+
+    const [confirm] = await c.send(LEARNER, { command: { name: "forget-me", args: "" } });
+    expect(confirm?.kind).toBe("confirm");
+    const [done] = await c.send(LEARNER, { action: { id: "forget-confirm" } });
+    expect(done).toMatchObject({ code: "forgotten" });
+
+    const after = await dump(c.client, c.prefix);
+    expect(mentions(after)).toEqual([]);
+    // The other learner and the teacher's assignment are still there.
+    expect([...after].some(([key, value]) => key.includes(OTHER) || value.includes(OTHER))).toBe(
+      true,
+    );
+    expect([...after.keys()].some((key) => key.endsWith(":records:assignments"))).toBe(true);
+  });
+});
