@@ -200,7 +200,8 @@ export function createMemoryStore(options: StoreOptions & { clock?: Clock } = {}
   return {
     beginTurn,
     async readAttempts(key, limit) {
-      return entryOf(key).attempts.slice(0, limit);
+      // A lookup, not entryOf: reading must not bring an erased learner back as an empty entry.
+      return learners.get(idOf(key))?.attempts.slice(0, limit) ?? [];
     },
     async readLearner(key) {
       if (isClosed) throw new StoreError("unavailable", "The store is closed");

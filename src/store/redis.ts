@@ -162,7 +162,10 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
     return `${prefix}:t:${encodeURIComponent(key.tenant)}:${kind}:${encodeURIComponent(key.name)}`;
   };
 
-  /** Sends one request (a command, or a MULTI block or pipeline in one write) and counts its round trip. */
+  /**
+   * Sends one request (a command, or a MULTI block or pipeline in one write) and counts its
+   * round trip.
+   */
   async function once<T>(what: string, request: () => Promise<T>): Promise<T> {
     roundTrips++;
     try {
@@ -174,7 +177,7 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
     }
   }
 
-  /** Runs a MULTI block or a pipeline; the replies of its commands, or the first command's error. */
+  /** Runs a MULTI block or pipeline; the replies of its commands, or the first command's error. */
   async function transaction(block: ChainableCommander): Promise<unknown[]> {
     const replies = await block.exec();
     if (replies === null) throw new Error("the transaction was aborted");
@@ -256,7 +259,7 @@ export function createRedisStore(client: Redis, options: RedisStoreOptions = {})
       async erase() {
         if (!isOpen) throw new StoreError("lock_lost", "This turn has already ended");
         isOpen = false;
-        // While we hold the lock no other turn writes the learner's keys, so the scan sees them all.
+        // While we hold the lock no other turn writes the learner's keys: the scan sees them all.
         const found = new Set([keys.model, keys.session, keys.attempts]);
         const pages = scanKeys(client, keys.pattern, (scan) => once("erase", scan));
         for await (const page of pages) {

@@ -278,11 +278,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
       else for (const member of members) if (member !== teacher.id) learners.add(member);
     }
     if (unknown.length > 0)
-      return [
-        privately(
-          `I couldn't find ${unknown.map((t) => `\`${t}\``).join(", ")} here. Nothing was assigned.`,
-        ),
-      ];
+      return [privately(`${notFound(unknown, teacher.platformName)} Nothing was assigned.`)];
     if (learners.size === 0)
       return [
         privately(
@@ -458,7 +454,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     } else if (cmd.scope?.kind === "target") {
       const members = await membersOf(teacher, cmd.scope.target);
       if (members === undefined)
-        return [privately(`I couldn't find \`${cmd.scope.target.text}\` here.`)];
+        return [privately(notFound([cmd.scope.target.text], teacher.platformName))];
       const known = new Set(await roster(tenant));
       learners = members.filter((m) => known.has(m));
       scopeText = cmd.scope.target.label ?? cmd.scope.target.text;
@@ -988,6 +984,18 @@ function formatDay(at: number, timeZone: string): string {
     month: "short",
     timeZone,
   }).format(at);
+}
+
+/**
+ * Targets the platform could not resolve, written as typed so a mention shows as the name (no
+ * code quotes). On Discord, roles and channels are listed only with the Server Members intent.
+ */
+function notFound(targets: readonly string[], platform: string): string {
+  const hint =
+    platform === "discord"
+      ? " (On Discord, roles and channels need the bot's Server Members intent.)"
+      : "";
+  return `I couldn't find ${targets.join(", ")} here, or couldn't list who is in it.${hint}`;
 }
 
 function plural(n: number, word: string): string {

@@ -274,7 +274,8 @@ export function describeStoreContract(
         expect(await other.readLearner(key)).toEqual({});
         expect(await other.readAttempts(key, 10)).toEqual([]);
         for (const eventId of ["evt-1", "evt-2", "evt-3"]) {
-          const again = await other.beginTurn(key, { eventId }); // processed events are forgotten too
+          // Processed events are forgotten too.
+          const again = await other.beginTurn(key, { eventId });
           expect(again).not.toBe("duplicate");
           expect((again as Turn).data).toEqual({});
           await (again as Turn).release();
@@ -329,7 +330,8 @@ export function describeStoreContract(
           const key = freshKey();
           await (await open(store, key, "evt-old")).commit({ model: "old", attempts: ["old"] });
           const erasing = await open(store, key);
-          const waiting = open(other, key, "evt-new"); // its hold outlasts the wait: only the erase frees it
+          // The hold outlasts this turn's wait: only the erase lets it in.
+          const waiting = open(other, key, "evt-new");
           await new Promise((resolve) => setTimeout(resolve, 50));
           await erasing.erase();
           const next = await waiting;

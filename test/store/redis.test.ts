@@ -77,7 +77,7 @@ describe("redis store layout", () => {
     expect(await client.pttl(`${prefix}:{guild%3A%7B42%7D:ana}:session`)).toBeGreaterThan(0);
   });
 
-  it("erases every key of the learner and no key of anyone else, glob characters and all", async () => {
+  it("erases every key of the learner and no one else's, glob characters and all", async () => {
     const client = connect();
     // Glob characters in the deployment prefix too: its pattern must not reach other prefixes.
     const prefix = `erase-*?[x]-${randomUUID()}`;

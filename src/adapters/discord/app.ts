@@ -1,4 +1,5 @@
 import {
+  type APIMessageTopLevelComponent,
   type AutocompleteInteraction,
   type ButtonInteraction,
   ChannelType,
@@ -6,10 +7,7 @@ import {
   Client,
   Events,
   GatewayIntentBits,
-  type InteractionEditReplyOptions,
-  type InteractionReplyOptions,
   type Message,
-  type MessageCreateOptions,
   type ModalSubmitInteraction,
   Partials,
   Status,
@@ -26,26 +24,41 @@ import {
   type Logger,
   questionOutcome,
   type Reply,
+  type Sender,
   SORRY_MESSAGE,
   type StreamEvent,
   type Tutor,
 } from "../../tutor/index.ts";
-import { autocomplete, toInbound } from "./commands.ts";
+import { createDiscordClassroom, isTeacherMember, type RoleName } from "./classroom.ts";
+import {
+  autocomplete,
+  INTEGER_OPTIONS,
+  isPrivateSubcommand,
+  STRING_OPTIONS,
+  toInbound,
+} from "./commands.ts";
 import {
   answeredComponents,
   answerModal,
   type DiscordPayload,
+  messageOptions,
   parseCustomId,
   parseModalSubmit,
+  pressedComponents,
   renderReply,
+  replyOptions,
   toInboundAction,
 } from "./render.ts";
+import { makeDiscordRequest } from "./rest.ts";
 
 export interface DiscordAdapterOptions {
   readonly tutor: Tutor;
   readonly config: DiscordConfig;
   readonly logger: Logger;
-  /** Remembers each learner's server, so their DMs count toward it. */
+  /**
+   * Remembers each learner's server (so their DMs count toward it) and practice threads, under
+   * `discord:user:${userId}:` (all of it deleted when the learner asks Socra to forget them).
+   */
   readonly keyValue: KeyValueStore;
   readonly metrics?: Metrics;
   /** Whether the tutor has an LLM (answers may then take seconds: interactions are deferred). */
@@ -72,16 +85,31 @@ const EDIT_INTERVAL_MS = 1200;
 
 type Replyable = ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction;
 
-/** A payload as discord.js takes it for a reply or follow-up (ephemeral flag included). */
-function forReply(payload: DiscordPayload): InteractionReplyOptions {
-  const { allowed_mentions: _wire, ...options } = payload;
-  return options as InteractionReplyOptions;
+/** Every key the adapter keeps about a user starts with this. */
+export function userKeyPrefix(userId: string): string {
+  return `discord:user:${userId}:`;
+}
+/** The server a user last used Socra in (their DMs count toward it). */
+export function homeKey(userId: string): string {
+  return `${userKeyPrefix(userId)}home`;
+}
+/** A user's private practice thread under a channel. */
+export function threadKey(userId: string, channelId: string): string {
+  return `${userKeyPrefix(userId)}thread:${channelId}`;
 }
 
-/** The same for an edit or a channel message: ephemerality is fixed when a message is created. */
-function forMessage(payload: DiscordPayload): InteractionEditReplyOptions & MessageCreateOptions {
-  const { allowed_mentions: _wire, flags: _flags, ...options } = payload;
-  return options as InteractionEditReplyOptions & MessageCreateOptions;
+/** Whether the tutor forgot the learner (a confirmed forget-me): the adapter forgets them too. */
+function isForgotten(replies: readonly Reply[]): boolean {
+  return replies.some((reply) => reply.kind === "info" && reply.code === "forgotten");
+}
+
+interface TurnOptions {
+  /** The message's components once this turn is over (a pressed button's message). */
+  readonly closeComponents?: (
+    replies: readonly Reply[],
+  ) => APIMessageTopLevelComponent[] | undefined;
+  /** Replies are for the user alone: a deferred answer in a server is deferred ephemerally. */
+  readonly isPrivate?: boolean;
 }
 
 /**
@@ -89,6 +117,10 @@ function forMessage(payload: DiscordPayload): InteractionEditReplyOptions & Mess
  * `Inbound`s; the tutor's replies become messages with components. Interactions are answered
  * within Discord's 3 seconds (deferred when the turn runs long); hints in shared channels are
  * ephemeral; a learner's practice in a server happens in a private thread the bot opens.
+ * Teachers: the adapter tells the tutor who is one (Manage Server, or the configured role), and
+ * attaches itself as the tutor's "discord" classroom platform (mentions → learners, notices by
+ * DM with a Start button). Teacher replies and data exports are ephemeral in servers; when the
+ * tutor forgets a learner, the adapter deletes the keys it keeps about them.
  */
 export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAdapter {
   const { tutor, config } = options;
@@ -103,35 +135,100 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     // DM channels arrive uncached: without this partial, DMs never reach messageCreate.
     partials: [Partials.Channel],
     allowedMentions: { parse: [] },
-    ...(config.apiUrl ? { rest: { api: config.apiUrl } } : {}),
+    rest: { ...(config.apiUrl ? { api: config.apiUrl } : {}), makeRequest: makeDiscordRequest },
   });
 
-  /** The tenant: the server; in DMs the server the learner last used Socra in, or their own. */
   /** The server each learner was last seen in, as this process last wrote it. */
   const homes = new Map<string, string>();
+  /** The tenant: the server; in DMs the server the learner last used Socra in, or their own. */
   async function tenantOf(guildId: string | null, userId: string): Promise<string> {
-    const homeKey = `discord:home:${userId}`;
     try {
       if (guildId) {
         // Written when it changes, not on every interaction in the server.
         if (homes.get(userId) !== guildId) {
-          await options.keyValue.set(homeKey, guildId);
+          await options.keyValue.set(homeKey(userId), guildId);
           if (homes.size >= HOMES_KEPT) homes.clear();
           homes.set(userId, guildId);
         }
         return guildId;
       }
-      return (await options.keyValue.get(homeKey)) ?? `user:${userId}`;
+      return (await options.keyValue.get(homeKey(userId))) ?? `user:${userId}`;
     } catch (error) {
       log.warn({ err: error }, "could not read or keep the learner's server");
       return guildId ?? `user:${userId}`;
     }
   }
 
+  /** Deletes every key kept about a user, once the tutor has forgotten them. */
+  async function forgetUser(userId: string): Promise<void> {
+    homes.delete(userId);
+    try {
+      await options.keyValue.deleteByPrefix(userKeyPrefix(userId));
+    } catch (error) {
+      log.error(
+        { err: error },
+        "could not delete the Discord keys of a learner who asked to be forgotten",
+      );
+      options.metrics?.platformError("discord", "forget");
+    }
+  }
+
+  /** The server's roles (for a teacher role given by name). */
+  async function rolesOf(guildId: string): Promise<RoleName[]> {
+    const guild = client.guilds.cache.get(guildId) ?? (await client.guilds.fetch(guildId));
+    const roles = guild.roles.cache.size > 0 ? guild.roles.cache : await guild.roles.fetch();
+    return roles.map((role) => ({ id: role.id, name: role.name }));
+  }
+
+  /**
+   * Who sent an interaction, as Discord says: a teacher when the member has Manage Server
+   * (Discord computes the permissions it sends) or the configured teacher role. In DMs there is
+   * no server, so no one is a teacher. Discord does not tell time zones.
+   */
+  function interactionSender(interaction: Replyable): () => Promise<Sender> {
+    return async () => {
+      if (!interaction.inGuild()) return { isTeacher: false };
+      const { member } = interaction;
+      const roleIds = Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
+      const isTeacher = await isTeacherMember(
+        { permissions: interaction.memberPermissions, roleIds },
+        config.teacherRole,
+        () => rolesOf(interaction.guildId),
+      );
+      return { isTeacher };
+    };
+  }
+
+  /** The same for a message: discord.js computes a member's server permissions from its cache. */
+  function messageSender(message: Message): () => Promise<Sender> {
+    return async () => {
+      const { member, guildId } = message;
+      if (!member || !guildId) return { isTeacher: false };
+      const isTeacher = await isTeacherMember(
+        { permissions: member.permissions, roleIds: [...member.roles.cache.keys()] },
+        config.teacherRole,
+        () => rolesOf(guildId),
+      );
+      return { isTeacher };
+    };
+  }
+
+  const classroom = createDiscordClassroom({
+    client,
+    logger: options.logger,
+    // A learner new to Socra who gets an assignment practises in its server when they DM back.
+    onNotified: async (tenant, userId) => {
+      if ((await options.keyValue.get(homeKey(userId))) === undefined)
+        await options.keyValue.set(homeKey(userId), tenant);
+    },
+  });
+  tutor.attachPlatform("discord", classroom);
+
   const streamOptions = (onEvent: (event: StreamEvent) => void): HandleOptions =>
     options.hasLlm ? { onStream: onEvent } : {};
 
-  const isShared = (interaction: {
+  /** A server channel others read (not the learner's private practice thread). */
+  const isSharedPlace = (interaction: {
     guildId: string | null;
     channel: { type: ChannelType } | null;
   }) => interaction.guildId !== null && interaction.channel?.type !== ChannelType.PrivateThread;
@@ -140,20 +237,22 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
    * Runs a turn for an interaction: answers at once when the tutor is quick, defers first when
    * it is not (the timer starts before anything else, so Discord's 3 s always hold), and sends
    * the replies as the interaction's response and follow-ups. In shared channels every reply is
-   * ephemeral: only the learner who asked sees it.
+   * ephemeral: only the learner who asked sees it; anywhere in a server, so is a private reply
+   * (a teacher's report, a data export). In DMs nothing needs to be.
    */
   async function interactionTurn(
     interaction: Replyable,
     makeInbound: () => Promise<Inbound>,
-    /** For a button: the pressed question's item, closed when this turn finished it. */
-    pressed?: { readonly itemId: string | undefined; readonly id: string },
+    turn: TurnOptions = {},
   ): Promise<void> {
-    const isEphemeral = isShared(interaction);
+    const isShared = isSharedPlace(interaction);
+    const isInGuild = interaction.guildId !== null;
+    const isDeferredEphemeral = isShared || (turn.isPrivate === true && isInGuild);
     let deferred: Promise<unknown> | undefined;
     let lastEditAt = 0;
     const timer = setTimeout(() => {
       deferred = interaction
-        .deferReply(isEphemeral ? { flags: ["Ephemeral"] } : {})
+        .deferReply(isDeferredEphemeral ? { flags: ["Ephemeral"] } : {})
         .catch((error: unknown) => log.warn({ err: error }, "could not defer the interaction"));
     }, deferAfterMs);
     const onStream = (event: StreamEvent) => {
@@ -164,42 +263,53 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         .catch(() => {});
     };
     let replies: Reply[];
+    let inbound: Inbound;
     try {
-      replies = await tutor.handle(await makeInbound(), streamOptions(onStream));
+      inbound = await makeInbound();
+      replies = await tutor.handle(inbound, streamOptions(onStream));
     } finally {
       clearTimeout(timer);
     }
+    // The tutor forgot the learner: so does the adapter, while the answer goes out (a prefix
+    // delete scans the store, which may take longer than Discord waits for an answer).
+    const forgetting =
+      inbound.action?.id === "forget-confirm" && isForgotten(replies)
+        ? forgetUser(interaction.user.id)
+        : undefined;
     try {
-      const outcome = pressed ? questionOutcome(replies, pressed.itemId, pressed.id) : undefined;
       let hasResponded = false;
-      // The message the question's buttons are on (a modal opened from it counts too).
+      // The message the pressed button is on (a modal opened from it counts too).
       const updater =
         interaction.isButton() || (interaction.isModalSubmit() && interaction.isFromMessage())
           ? interaction
           : undefined;
-      if (outcome && updater) {
-        const components = answeredComponents(
-          updater.message.components.map((row) => row.toJSON()),
-          outcome,
-          updater.isButton() ? { chosenCustomId: updater.customId } : {},
-        ) as never;
+      const components = updater ? turn.closeComponents?.(replies) : undefined;
+      if (components && updater) {
         if (!deferred) {
-          await updater.update({ components });
+          await updater.update({ components: components as never });
           hasResponded = true;
         } else if (!updater.message.flags.has("Ephemeral"))
-          await updater.message.edit({ components }).catch((error: unknown) => {
-            log.warn({ err: error }, "could not disable the answered question's buttons");
-          });
+          await updater.message
+            .edit({ components: components as never })
+            .catch((error: unknown) => {
+              log.warn({ err: error }, "could not disable the pressed message's buttons");
+            });
       }
       if (deferred) await deferred;
       let isFirst = !hasResponded;
-      for (const reply of replies)
-        for (const payload of renderReply(reply, { ephemeral: isEphemeral })) {
-          if (isFirst && deferred) await interaction.editReply(forMessage(payload));
-          else if (isFirst) await interaction.reply(forReply(payload));
-          else await interaction.followUp(forReply(payload));
+      for (const reply of replies) {
+        const ephemeral = isShared || (reply.isPrivate === true && isInGuild);
+        for (const payload of renderReply(reply, { ephemeral })) {
+          if (isFirst && deferred && ephemeral && !isDeferredEphemeral) {
+            // A public "thinking…" cannot become private: take it away, answer privately.
+            await interaction.deleteReply();
+            await interaction.followUp(replyOptions(payload));
+          } else if (isFirst && deferred) await interaction.editReply(messageOptions(payload));
+          else if (isFirst) await interaction.reply(replyOptions(payload));
+          else await interaction.followUp(replyOptions(payload));
           isFirst = false;
         }
+      }
       if (isFirst && deferred) await interaction.deleteReply(); // nothing to say: no "thinking…" left
     } catch (error) {
       log.error({ err: error }, "could not answer the interaction");
@@ -209,6 +319,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         ? interaction.followUp(sorry)
         : interaction.reply(sorry)
       ).catch(() => {});
+    } finally {
+      await forgetting;
     }
   }
 
@@ -220,31 +332,52 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     for (const reply of replies) for (const payload of renderReply(reply)) await send(payload);
   }
 
-  /** The turn an interaction asks for; its id is the event id, so a duplicate runs once. */
+  /** Whether a user is (still) a member of a server, as Discord says. */
+  async function isMemberOf(guildId: string, userId: string): Promise<boolean> {
+    const target = { kind: "user", id: userId, text: `<@${userId}>` } as const;
+    const members = await classroom.membersOf(guildId, target).catch((error: unknown) => {
+      log.warn({ err: error }, "could not check a server's member");
+      return undefined;
+    });
+    return members?.includes(userId) === true;
+  }
+
+  /**
+   * The turn an interaction asks for; its id is the event id, so a duplicate runs once. The
+   * tenant is the interaction's server, or the one `serverOf` finds (a Start button pressed in a
+   * DM for an assignment of a server the learner is a member of).
+   */
   function inboundOf(
     interaction: Replyable,
     content: Pick<Inbound, "command"> | Pick<Inbound, "action">,
+    serverOf: () => Promise<string | null> = async () => interaction.guildId,
   ): () => Promise<Inbound> {
     return async () => ({
-      tenant: await tenantOf(interaction.guildId, interaction.user.id),
+      tenant: await tenantOf(await serverOf(), interaction.user.id),
       platform: "discord",
       learner: interaction.user.id,
       eventId: interaction.id,
+      sender: interactionSender(interaction),
       ...content,
     });
   }
 
   async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
-    const command = toInbound(interaction.commandName, interaction.options.getSubcommand(false), {
-      course: interaction.options.getString("course") ?? undefined,
-      skill: interaction.options.getString("skill") ?? undefined,
-    });
+    const subcommandName = interaction.options.getSubcommand(false);
+    const values: Record<string, string | number | undefined> = {};
+    for (const name of STRING_OPTIONS)
+      values[name] = interaction.options.getString(name) ?? undefined;
+    for (const name of INTEGER_OPTIONS)
+      values[name] = interaction.options.getInteger(name) ?? undefined;
+    const command = toInbound(interaction.commandName, subcommandName, values);
     const inbound = inboundOf(interaction, { command });
     const channel = interaction.channel;
     // "/tutor start COURSE" reaches the tutor as a course switch: both begin practice.
-    const isStart = interaction.options.getSubcommand(false) === "start";
+    const isStart = interaction.commandName === "tutor" && subcommandName === "start";
     if (!isStart || channel?.type !== ChannelType.GuildText) {
-      await interactionTurn(interaction, inbound);
+      await interactionTurn(interaction, inbound, {
+        isPrivate: interaction.commandName === "tutor" && isPrivateSubcommand(subcommandName),
+      });
       return;
     }
     // Practice in a server happens in the learner's private thread: others see nothing.
@@ -255,7 +388,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         content: `Let's practise in your private thread: <#${thread.id}>`,
       });
       await sendAll(await tutor.handle(await inbound()), (payload) =>
-        thread.send(forMessage(payload)),
+        thread.send(messageOptions(payload)),
       );
     } catch (error) {
       log.warn({ err: error }, "could not open a private thread");
@@ -266,7 +399,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
 
   /** The learner's practice thread in this channel: the one opened before, or a new one. */
   async function practiceThread(channel: TextChannel, user: User): Promise<ThreadChannel> {
-    const key = `discord:thread:${channel.id}:${user.id}`;
+    const key = threadKey(user.id, channel.id);
     const known = await options.keyValue.get(key);
     if (known) {
       const thread = await channel.threads.fetch(known).catch(() => null);
@@ -294,9 +427,35 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     }
     const inboundAction = toInboundAction(action);
     if (!inboundAction) return;
+    const current = () => interaction.message.components.map((row) => row.toJSON());
+    if (action.id === "forget-confirm" || action.id === "forget-cancel") {
+      // A confirmation is answered once: both buttons go grey, the pressed one keeps its colour.
+      await interactionTurn(interaction, inboundOf(interaction, { action: inboundAction }), {
+        isPrivate: true,
+        closeComponents: () => pressedComponents(current(), interaction.customId),
+      });
+      return;
+    }
+    if (action.id === "start") {
+      // Pressed in a DM: the assignment belongs to the server the notice came from.
+      const { tenant } = action;
+      await interactionTurn(
+        interaction,
+        inboundOf(interaction, { action: inboundAction }, async () =>
+          tenant !== undefined && (await isMemberOf(tenant, interaction.user.id))
+            ? tenant
+            : interaction.guildId,
+        ),
+      );
+      return;
+    }
     await interactionTurn(interaction, inboundOf(interaction, { action: inboundAction }), {
-      itemId: action.itemId,
-      id: action.id,
+      closeComponents: (replies) => {
+        const outcome = questionOutcome(replies, action.itemId, action.id);
+        return outcome
+          ? answeredComponents(current(), outcome, { chosenCustomId: interaction.customId })
+          : undefined;
+      },
     });
   }
 
@@ -307,15 +466,26 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     const inboundAction = submitted ? toInboundAction(submitted) : undefined;
     if (!inboundAction) return;
     await interactionTurn(interaction, inboundOf(interaction, { action: inboundAction }), {
-      itemId: inboundAction.itemId,
-      id: "answer",
+      closeComponents: (replies) => {
+        const outcome = questionOutcome(replies, inboundAction.itemId, "answer");
+        return outcome && interaction.isFromMessage()
+          ? answeredComponents(
+              interaction.message.components.map((row) => row.toJSON()),
+              outcome,
+            )
+          : undefined;
+      },
     });
   }
 
   async function onAutocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const focused = interaction.options.getFocused(true);
     await interaction.respond(
-      autocomplete(tutor.courses, { name: focused.name, value: String(focused.value) }),
+      autocomplete(tutor.courses, {
+        name: focused.name,
+        value: String(focused.value),
+        subcommand: interaction.options.getSubcommand(false),
+      }),
     );
   }
 
@@ -344,20 +514,30 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         .catch(() => undefined);
     };
     const replies = await tutor.handle(
-      { tenant, platform: "discord", learner: message.author.id, eventId: message.id, text },
+      {
+        tenant,
+        platform: "discord",
+        learner: message.author.id,
+        eventId: message.id,
+        text,
+        sender: messageSender(message),
+      },
       streamOptions(onStream),
     );
     if (!message.channel.isSendable()) return;
     const channel = message.channel;
     try {
       let partial = await streamed;
-      for (const reply of replies)
+      for (const reply of replies) {
+        // A message cannot be ephemeral: outside a DM, a private reply goes to the author's DM.
+        const to = reply.isPrivate && !isDm ? await message.author.createDM() : channel;
         for (const payload of renderReply(reply)) {
           if (reply.streamId !== undefined && partial) {
-            await partial.edit(forMessage(payload));
+            await partial.edit(messageOptions(payload));
             partial = undefined;
-          } else await channel.send(forMessage(payload));
+          } else await to.send(messageOptions(payload));
         }
+      }
       // Text streamed for a reply that never came (the LLM failed): take it away.
       await partial?.delete();
     } catch (error) {

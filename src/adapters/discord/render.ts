@@ -8,22 +8,35 @@ import {
   type APIMessageTopLevelComponent,
   type APIModalInteractionResponseCallbackData,
   type APIModalSubmissionComponent,
+  type AttachmentPayload,
   ButtonBuilder,
   ButtonStyle,
   ComponentType,
   EmbedBuilder,
   embedLength,
   escapeMarkdown,
+  type InteractionEditReplyOptions,
+  type InteractionReplyOptions,
   isJSONEncodable,
   type JSONEncodable,
   LabelBuilder,
+  type MessageCreateOptions,
   MessageFlags,
   ModalBuilder,
   TextDisplayBuilder,
   TextInputBuilder,
   TextInputStyle,
 } from "discord.js";
-import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "../../tutor/index.ts";
+import type {
+  Attachment,
+  ConfirmReply,
+  Inbound,
+  Notice,
+  ProgressReply,
+  QuestionReply,
+  Reply,
+  SkillView,
+} from "../../tutor/index.ts";
 import { masteryBar, reasonLabel, skillStatus } from "../../tutor/index.ts";
 
 /*
@@ -59,6 +72,10 @@ export const DISCORD_LIMITS = {
   choiceName: 100,
   choiceValue: 100,
   autocompleteChoices: 25,
+  /** An attachment's description (its alt text). */
+  attachmentDescription: 1024,
+  /** Files on one message. */
+  filesPerMessage: 10,
 } as const;
 
 /** Mentions that may ping: none, ever. A learner's or a model's "@everyone" stays text. */
@@ -75,9 +92,25 @@ export interface DiscordPayload {
   content?: string;
   embeds?: APIEmbed[];
   components?: APIActionRowComponent<APIButtonComponent>[];
+  /** Files to upload, as discord.js takes them (sent as multipart/form-data). */
+  files?: AttachmentPayload[];
   flags?: MessageFlags.Ephemeral;
   allowed_mentions: NoMentions;
   allowedMentions: NoMentions;
+}
+
+/** A payload as discord.js takes it for a reply or follow-up (ephemeral flag included). */
+export function replyOptions(payload: DiscordPayload): InteractionReplyOptions {
+  const { allowed_mentions: _wire, ...options } = payload;
+  return options as InteractionReplyOptions;
+}
+
+/** The same for an edit or a channel message: ephemerality is fixed when a message is created. */
+export function messageOptions(
+  payload: DiscordPayload,
+): InteractionEditReplyOptions & MessageCreateOptions {
+  const { allowed_mentions: _wire, flags: _flags, ...options } = payload;
+  return options as InteractionEditReplyOptions & MessageCreateOptions;
 }
 
 export interface RenderOptions {
@@ -98,15 +131,31 @@ export const DEFAULT_RENDER = {
   courseTitle: "",
 } as const satisfies Required<RenderOptions>;
 
-/** What a Socra button or modal asks for; "type" opens the modal for a typed answer. */
+/**
+ * What a Socra button or modal asks for: a question's buttons ("type" opens the modal for a
+ * typed answer), an assignment's Start, or the answer to a confirmation (forget-me).
+ */
 export interface DiscordAction {
-  readonly id: "answer" | "hint" | "explain" | "skip" | "type";
+  readonly id:
+    | "answer"
+    | "hint"
+    | "explain"
+    | "skip"
+    | "type"
+    | "start"
+    | "forget-confirm"
+    | "forget-cancel";
   /** The question's item id, to spot a stale button; absent when the id was too long to carry. */
   readonly itemId?: string;
   /** A long item id's digest (see itemKey), carried instead of the id. */
   readonly itemKey?: string;
-  /** For "answer": the choice label (a, b, …) the tutor reads like a typed answer. */
+  /**
+   * For "answer": the choice label (a, b, …) the tutor reads like a typed answer. For "start":
+   * the assignment id.
+   */
   readonly value?: string;
+  /** For "start": the server the assignment belongs to (the button is pressed in a DM). */
+  readonly tenant?: string;
 }
 
 /** A typed answer from the answer modal. */
@@ -131,7 +180,20 @@ export const STATUS_ID = "status";
 
 const MODAL_PREFIX = "modal:";
 const KEY_PREFIX = "~";
-const ACTION_IDS = new Set<DiscordAction["id"]>(["answer", "hint", "explain", "skip", "type"]);
+const ACTION_IDS = new Set<DiscordAction["id"]>([
+  "answer",
+  "hint",
+  "explain",
+  "skip",
+  "type",
+  "start",
+  "forget-confirm",
+  "forget-cancel",
+]);
+/** The cancel button's action for each confirmation. */
+const CANCEL_OF: Readonly<Record<ConfirmReply["action"], DiscordAction["id"]>> = {
+  "forget-confirm": "forget-cancel",
+};
 const ELLIPSIS = "…";
 const FENCE = "```";
 /** Room kept in a chunk for closing a code block and reopening it (with its language) in the next. */
@@ -297,8 +359,19 @@ function fromRef(ref: string): { itemId?: string; itemKey?: string } {
  * A button's custom_id: "answer:<item>:<label>", or "hint:<item>", "explain:<item>",
  * "skip:<item>", "type:<item>". The item is the item id when the whole custom_id fits in
  * Discord's 100 characters, else its key (see itemKey): the button still works, on the open question.
+ * An assignment's Start is "start:<server>:<assignment>" (the server empty when the tenant is not
+ * one, the assignment empty when its id does not fit); a confirmation's buttons are
+ * "forget-confirm:" and "forget-cancel:".
  */
 export function encodeCustomId(action: DiscordAction): string {
+  if (action.id === "start") {
+    const tenant =
+      action.tenant !== undefined && /^\d{1,25}$/.test(action.tenant) ? action.tenant : "";
+    const prefix = `start:${tenant}:`;
+    const value = action.value ?? "";
+    return prefix.length + value.length <= DISCORD_LIMITS.customId ? `${prefix}${value}` : prefix;
+  }
+  if (action.id === "forget-confirm" || action.id === "forget-cancel") return `${action.id}:`;
   const item = action.itemId ?? action.itemKey ?? "";
   if (action.id !== "answer") return `${action.id}:${itemRef(item, action.id.length + 1)}`;
   const value = action.value ?? "";
@@ -312,6 +385,13 @@ export function parseCustomId(customId: string): DiscordAction | undefined {
   const id = customId.slice(0, colon) as DiscordAction["id"];
   if (!ACTION_IDS.has(id)) return undefined;
   const rest = customId.slice(colon + 1);
+  if (id === "start") {
+    const match = /^(\d*):(.*)$/s.exec(rest);
+    if (!match) return undefined;
+    const [, tenant = "", value = ""] = match;
+    return { id, ...(tenant ? { tenant } : {}), ...(value ? { value } : {}) };
+  }
+  if (id === "forget-confirm" || id === "forget-cancel") return { id };
   if (id !== "answer") return { id, ...fromRef(rest) };
   // Labels never hold ":"; an item id might, so the label is what follows the last one.
   const last = rest.lastIndexOf(":");
@@ -329,7 +409,7 @@ function noMentions(): Pick<DiscordPayload, "allowed_mentions" | "allowedMention
 function button(
   label: string,
   customId: string,
-  style: ButtonStyle.Primary | ButtonStyle.Secondary,
+  style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger,
   emoji?: string,
 ): ButtonBuilder {
   const built = new ButtonBuilder()
@@ -352,20 +432,47 @@ function contentChunks(content: string, maxMessages: number): string[] {
   return kept;
 }
 
-/** Text (and components, under the last part) as messages; flags and mention rules on each. */
+/**
+ * Text (and components and files, under the last part) as messages; flags and mention rules on
+ * each. Files beyond what one message carries go in messages of their own.
+ */
 function messages(
   content: string,
   components: ButtonRow[],
   options: Required<RenderOptions>,
+  attachments: readonly Attachment[] = [],
 ): DiscordPayload[] {
   const chunks = contentChunks(content, options.maxMessages);
   const flags = options.ephemeral ? { flags: MessageFlags.Ephemeral as const } : {};
-  return chunks.map((chunk, k) => ({
+  const files = attachments.map(toFile);
+  const { filesPerMessage } = DISCORD_LIMITS;
+  const payloads: DiscordPayload[] = chunks.map((chunk, k) => ({
     content: chunk,
     ...(k === chunks.length - 1 && components.length > 0 ? { components } : {}),
+    ...(k === chunks.length - 1 && files.length > 0
+      ? { files: files.slice(0, filesPerMessage) }
+      : {}),
     ...flags,
     ...noMentions(),
   }));
+  const firstExtra = payloads.length > 0 ? filesPerMessage : 0;
+  for (let start = firstExtra; start < files.length; start += filesPerMessage)
+    payloads.push({
+      files: files.slice(start, start + filesPerMessage),
+      ...flags,
+      ...noMentions(),
+    });
+  return payloads;
+}
+
+/** A reply's file as discord.js uploads it: the bytes, the name, the title as alt text. */
+function toFile(attachment: Attachment): AttachmentPayload {
+  const { data } = attachment;
+  return {
+    attachment: Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    name: attachment.name,
+    description: truncate(attachment.title, DISCORD_LIMITS.attachmentDescription),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -374,26 +481,72 @@ function messages(
 /**
  * One tutor reply as Discord messages: usually one; text longer than a message (2000
  * characters) is split into several at line breaks, code blocks closed and reopened, the buttons
- * under the last, and cut with "…" after `maxMessages`. Splitting rather than cutting keeps a long
- * explanation whole; for an edit that must stay one message, send the first and follow up the
- * rest. A reply with no text renders as no message.
+ * and files under the last, and cut with "…" after `maxMessages`. Splitting rather than cutting
+ * keeps a long explanation whole; for an edit that must stay one message, send the first and
+ * follow up the rest. A confirmation gets its two buttons (confirm in red). A reply with no text
+ * and no files renders as no message. Whether a private reply is ephemeral is the caller's call
+ * (`ephemeral`): only interaction responses in a server can be.
  */
 export function renderReply(reply: Reply, options: RenderOptions = {}): DiscordPayload[] {
   const resolved: Required<RenderOptions> = { ...DEFAULT_RENDER, ...options };
+  const attachments = reply.attachments ?? [];
   switch (reply.kind) {
     case "question":
       return renderQuestion(reply, resolved);
     case "progress":
       return [renderProgress(reply, resolved)];
+    case "confirm":
+      return messages(reply.text.trim() || "…", [confirmRow(reply)], resolved, attachments);
     default: {
       const text = reply.text.trim();
-      if (text === "") return [];
-      return messages(replyContent(reply, text), [], resolved);
+      if (text === "") return attachments.length > 0 ? messages("", [], resolved, attachments) : [];
+      return messages(replyContent(reply, text), [], resolved, attachments);
     }
   }
 }
 
-function replyContent(reply: Exclude<Reply, QuestionReply | ProgressReply>, text: string): string {
+function confirmRow(reply: ConfirmReply): ButtonRow {
+  return row([
+    button(reply.confirmLabel, encodeCustomId({ id: reply.action }), ButtonStyle.Danger),
+    button(
+      reply.cancelLabel,
+      encodeCustomId({ id: CANCEL_OF[reply.action] }),
+      ButtonStyle.Secondary,
+    ),
+  ]);
+}
+
+/**
+ * A notice sent to a learner outside a conversation (a new assignment, a reminder) as DM
+ * messages, with a Start button when it opens practice. `tenant` is the server the notice comes
+ * from: the button carries it, so pressing it in the DM practises there.
+ */
+export function renderNotice(notice: Notice, tenant: string): DiscordPayload[] {
+  const start = notice.start
+    ? [
+        row([
+          button(
+            "Start",
+            encodeCustomId({
+              id: "start",
+              tenant,
+              ...(notice.start.assignmentId === undefined
+                ? {}
+                : { value: notice.start.assignmentId }),
+            }),
+            ButtonStyle.Primary,
+            "▶️",
+          ),
+        ]),
+      ]
+    : [];
+  return messages(notice.text.trim() || "…", start, DEFAULT_RENDER);
+}
+
+function replyContent(
+  reply: Exclude<Reply, QuestionReply | ProgressReply | ConfirmReply>,
+  text: string,
+): string {
   switch (reply.kind) {
     case "feedback":
       return withIcon(reply.correct ? "✅" : "❌", text);
@@ -593,6 +746,32 @@ export function answeredComponents(
   return result;
 }
 
+/**
+ * A message's components once one of its buttons was pressed for good (a confirmation): all
+ * disabled, the pressed one keeping its colour, the others grey.
+ */
+export function pressedComponents(
+  components: readonly TopLevelComponent[],
+  chosenCustomId: string,
+): APIMessageTopLevelComponent[] {
+  return components.map((raw) => {
+    const component = isJSONEncodable(raw) ? raw.toJSON() : raw;
+    if (component.type !== ComponentType.ActionRow) return component;
+    return { ...component, components: component.components.map((c) => press(c, chosenCustomId)) };
+  });
+}
+
+function press(
+  component: APIComponentInMessageActionRow,
+  chosenCustomId: string,
+): APIComponentInMessageActionRow {
+  if (component.type !== ComponentType.Button || !("custom_id" in component))
+    return { ...component, disabled: true };
+  return component.custom_id === chosenCustomId
+    ? { ...component, disabled: true }
+    : { ...component, style: ButtonStyle.Secondary, disabled: true };
+}
+
 function isStatusButton(component: APIComponentInMessageActionRow): boolean {
   return (
     component.type === ComponentType.Button &&
@@ -695,6 +874,9 @@ export function toInboundAction(action: DiscordAction | ModalAnswer): Inbound["a
       value: action.answer,
     };
   if (action.id === "type") return undefined;
+  if (action.id === "start")
+    return { id: "start", ...(action.value === undefined ? {} : { value: action.value }) };
+  if (action.id === "forget-confirm" || action.id === "forget-cancel") return { id: action.id };
   return {
     id: action.id,
     ...(action.itemId !== undefined ? { itemId: action.itemId } : {}),

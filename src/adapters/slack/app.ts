@@ -9,8 +9,10 @@ import {
   type webApi,
 } from "@slack/bolt";
 import type { SlackConfig } from "../../config.ts";
+import { SocraError } from "../../engine/index.ts";
 import type { Metrics } from "../../metrics.ts";
 import {
+  type Attachment,
   type HandleOptions,
   type Inbound,
   type Logger,
@@ -18,25 +20,39 @@ import {
   type Reply,
   SORRY_MESSAGE,
   type StreamEvent,
+  TEACHER_COMMANDS,
   type Tutor,
 } from "../../tutor/index.ts";
 import {
-  closedQuestionBlocks,
+  closedBlocks,
+  closedQuestionLine,
+  escapeMrkdwn,
+  filesNote,
   homeView,
   parseActionValue,
   renderReply,
+  type SlackMessage,
+  splitCommandText,
   toMrkdwn,
+  unescapeCommandText,
+  withNote,
 } from "./blocks.ts";
+import { createSlackClassroom, type SlackClassroom, type WorkspaceApi } from "./classroom.ts";
 
 type WebClient = webApi.WebClient;
 
 /** The OAuth scopes Socra asks for (slack/manifest.yaml lists the same, with reasons). */
 export const SLACK_SCOPES = [
   "app_mentions:read",
+  "channels:read",
   "chat:write",
   "commands",
+  "files:write",
+  "groups:read",
   "im:history",
   "im:write",
+  "usergroups:read",
+  "users:read",
 ] as const;
 
 export interface SlackAdapterOptions {
@@ -57,6 +73,8 @@ export interface SlackAdapterOptions {
 /** Slack, running: Bolt with the tutor behind it. */
 export interface SlackAdapter {
   readonly app: App;
+  /** Teachers' side of Slack (attached to the tutor as the "slack" platform). */
+  readonly classroom: SlackClassroom;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Whether Slack can reach us (Socket Mode: the socket is open; HTTP: the server listens). */
@@ -76,6 +94,11 @@ interface Destination {
   /** Slash commands outside a DM answer through the command's response_url, ephemerally. */
   readonly respond?: (message: { text: string; blocks: unknown[] }) => Promise<unknown>;
   /**
+   * Private replies (`isPrivate`) to a command or a button press in a DM: its response_url,
+   * ephemerally. Without one they go by chat.postEphemeral.
+   */
+  readonly respondPrivately?: (message: { text: string; blocks: unknown[] }) => Promise<unknown>;
+  /**
    * A slash command in a DM: it may be someone else's DM, where the bot cannot post; then the
    * command's response_url answers instead.
    */
@@ -86,6 +109,9 @@ interface Destination {
 }
 
 const MENTION = /<@[A-Z0-9]+(?:\|[^>]*)?>/g;
+const TEACHER_COMMAND_NAMES = new Set<string>(TEACHER_COMMANDS);
+/** The line that replaces a pressed Start button. */
+const STARTED = "▶ Started";
 const MOVED_TO_DM =
   "Let's practise in our direct messages: I've sent you the first question there.";
 /** Post-then-update streaming: at most one edit per this many milliseconds. */
@@ -151,6 +177,35 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       });
   }
 
+  /**
+   * The Web API for a tenant outside any request (notices, channel members): the single bot
+   * token, or the tenant's installation through Bolt's own authorize (the installation store).
+   */
+  async function apiFor(tenant: string): Promise<WorkspaceApi> {
+    if (!config.oauth) return { client: app.client };
+    const installer = receiver.installer;
+    if (!installer)
+      throw new SocraError("no_installation", "Slack OAuth is configured without an installer");
+    // Team ids start with T, Enterprise Grid org ids with E (org-wide installs).
+    const auth = await installer.authorize(
+      tenant.startsWith("E")
+        ? { isEnterpriseInstall: true, enterpriseId: tenant, teamId: undefined }
+        : { isEnterpriseInstall: false, teamId: tenant, enterpriseId: undefined },
+    );
+    if (!auth.botToken)
+      throw new SocraError("no_installation", "Socra's installation has no bot token here");
+    return {
+      client: app.client,
+      token: auth.botToken,
+      ...(auth.botUserId ? { botUserId: auth.botUserId } : {}),
+    };
+  }
+
+  const classroom = createSlackClassroom({ config, apiFor, logger: log });
+  tutor.attachPlatform("slack", classroom);
+  /** Who sent an inbound, asked lazily: only teacher commands ask. */
+  const senderOf = (tenant: string, user: string) => () => classroom.senderOf(tenant, user);
+
   /** The workspace (or Grid org); requests without one are dropped, never pooled together. */
   const tenantOf = (context: {
     isEnterpriseInstall?: boolean;
@@ -184,7 +239,8 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   ): Promise<void> {
     for (const reply of replies) {
       const stream = reply.streamId === undefined ? undefined : streams.get(reply.streamId);
-      if (stream) {
+      // Private replies and files never stream: what was shown in public goes, the reply follows.
+      if (stream && !reply.isPrivate && !reply.attachments?.length) {
         streams.delete(reply.streamId as string);
         await finishStream(to, stream, reply);
       } else await post(to, reply);
@@ -194,9 +250,14 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   }
 
   async function post(to: Destination, reply: Reply): Promise<string | undefined> {
-    const message = renderReply(reply);
+    const note = reply.attachments?.length ? await sendFiles(to, reply.attachments) : undefined;
+    const message = withNote(renderReply(reply), note);
     if (to.respond) {
       await to.respond({ ...message });
+      return undefined;
+    }
+    if (reply.isPrivate) {
+      await postPrivately(to, message);
       return undefined;
     }
     if (to.isShared && reply.kind === "hint") {
@@ -221,6 +282,66 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       if (!to.respondIfUnreachable || !isUnreachable(error)) throw error;
       await to.respondIfUnreachable({ ...message });
       return undefined;
+    }
+  }
+
+  /**
+   * A reply only its requester sees: the response_url of their command or button press, else
+   * chat.postEphemeral where they are (in the DM too); if Slack refuses that, the DM with the bot,
+   * which is private anyway. Never a public message.
+   */
+  async function postPrivately(to: Destination, message: SlackMessage): Promise<void> {
+    if (to.respondPrivately) {
+      await to.respondPrivately({ ...message });
+      return;
+    }
+    try {
+      await to.client.chat.postEphemeral({
+        channel: to.channel,
+        user: to.user,
+        text: message.text,
+        blocks: message.blocks as never,
+        ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
+      });
+    } catch (error) {
+      log.warn({ err: error }, "could not post an ephemeral reply; sending it to the DM");
+      options.metrics?.platformError("slack", "chat.postEphemeral");
+      const channel = await classroom.dmOf(to.team, to.user);
+      await to.client.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks as never,
+      });
+    }
+  }
+
+  /**
+   * Uploads a reply's files (files.uploadV2: getUploadURLExternal → upload →
+   * completeUploadExternal) to the requester's DM with the bot: a file cannot be ephemeral, so it
+   * never goes to a channel. Returns a note for the reply: where the files went (when that is not
+   * where the requester is), or that they could not be sent.
+   */
+  async function sendFiles(
+    to: Destination,
+    attachments: readonly Attachment[],
+  ): Promise<string | undefined> {
+    const titles = attachments.map((a) => a.title);
+    try {
+      const channel = await classroom.dmOf(to.team, to.user);
+      await to.client.filesUploadV2({
+        channel_id: channel,
+        file_uploads: attachments.map((attachment) => ({
+          file: Buffer.from(attachment.data),
+          filename: attachment.name,
+          title: attachment.title,
+          ...(attachment.mimeType.startsWith("image/") ? { alt_text: attachment.title } : {}),
+        })),
+      });
+      return channel === to.channel ? undefined : filesNote(titles, true);
+    } catch (error) {
+      log.warn({ err: error }, "could not upload a reply's files");
+      options.metrics?.platformError("slack", "files.uploadV2");
+      return filesNote(titles, false);
     }
   }
 
@@ -349,6 +470,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         learner: event.user,
         eventId: body.event_id,
         text: event.text ?? "",
+        sender: senderOf(tenant, event.user),
       },
       { client, channel: event.channel, user: event.user, team: tenant, isShared: false },
     );
@@ -367,6 +489,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
         learner: event.user,
         eventId: body.event_id,
         text: event.text.replace(MENTION, " ").trim(),
+        sender: senderOf(tenant, event.user),
       },
       {
         client,
@@ -388,10 +511,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
   // /tutor SUBCOMMAND … and the /hint shortcut. Acknowledged first; the turn runs after.
   app.command(/^\/(tutor|hint)$/, async ({ command, ack, client, context, respond }) => {
     await ack();
-    const [head = "", ...rest] = command.text.trim().split(/\s+/);
     const isHint = command.command === "/hint";
+    const { head, rest } = splitCommandText(command.text);
     const name = isHint ? "hint" : head === "" ? "start" : head.toLowerCase();
-    const args = isHint ? command.text.trim() : rest.join(" ");
+    // Teacher commands read Slack's escaped mentions (<@U…|name>) themselves; the others get
+    // the text as it was typed.
+    const args = isHint
+      ? unescapeCommandText(command.text.trim())
+      : TEACHER_COMMAND_NAMES.has(name)
+        ? rest
+        : unescapeCommandText(rest);
     const tenant = tenantOf(context);
     if (!tenant) return;
     const isDm = command.channel_id.startsWith("D");
@@ -400,6 +529,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       platform: "slack",
       learner: command.user_id,
       command: { name, args },
+      sender: senderOf(tenant, command.user_id),
     };
     // Practice started from a channel moves to the learner's DM with the bot: the session lives there.
     if (!isDm && name === "start") {
@@ -430,13 +560,16 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       user: command.user_id,
       team: tenant,
       isShared: !isDm,
-      ...(isDm ? { respondIfUnreachable: ephemeral } : { respond: ephemeral }),
+      ...(isDm
+        ? { respondIfUnreachable: ephemeral, respondPrivately: ephemeral }
+        : { respond: ephemeral }),
     });
   });
 
-  // Buttons on a question: a choice, Hint, Explain, Skip.
+  // Buttons: on a question (a choice, Hint, Explain, Skip), Start on an assignment's notice, and
+  // the two buttons confirming /tutor forget-me.
   app.action(
-    /^(answer|hint|explain|skip)(:.*)?$/,
+    /^(answer|hint|explain|skip|start|forget-confirm|forget-cancel)(:.*)?$/,
     async ({ action, body, ack, client, context, respond }) => {
       await ack();
       if (body.type !== "block_actions" || !("action_id" in action) || action.type !== "button")
@@ -449,8 +582,21 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       const isEphemeral = body.container?.is_ephemeral === true;
       const isDm = channel.startsWith("D");
       const threadTs = body.message?.thread_ts;
+      const ephemeral = (message: { text: string; blocks: unknown[] }) =>
+        respond({
+          response_type: "ephemeral",
+          replace_original: false,
+          text: message.text,
+          blocks: message.blocks as never,
+        });
       const replies = await turn(
-        { tenant, platform: "slack", learner: body.user.id, action: parsed },
+        {
+          tenant,
+          platform: "slack",
+          learner: body.user.id,
+          action: parsed,
+          sender: senderOf(tenant, body.user.id),
+        },
         {
           client,
           channel,
@@ -459,38 +605,30 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
           isShared: !isDm,
           ...(threadTs ? { threadTs } : {}),
           // Outside the DM a button press is answered only to the one who pressed it.
-          ...(isEphemeral || !isDm
-            ? {
-                respond: (message) =>
-                  respond({
-                    response_type: "ephemeral",
-                    replace_original: false,
-                    text: message.text,
-                    blocks: message.blocks as never,
-                  }),
-              }
-            : {}),
+          ...(isEphemeral || !isDm ? { respond: ephemeral } : { respondPrivately: ephemeral }),
         },
       );
-      // A question this press finished (answered or skipped) loses its buttons; a stale press,
-      // such as someone else's on a learner's question, changes nothing.
-      const outcome = questionOutcome(replies, parsed.itemId, parsed.id);
+      const line = closingLine(parsed, replies, action.text.text);
       const original = body.message;
-      if (outcome && original?.ts) {
-        const blocks = closedQuestionBlocks((original.blocks ?? []) as never[], outcome);
-        const label = original.text ?? "Question";
+      // Slack leaves an ephemeral message out of the payload: a confirmation there is replaced by
+      // the line alone (a question needs its text, so it stays as it is).
+      const isClosable =
+        original?.ts !== undefined || (isEphemeral && parsed.id.startsWith("forget-"));
+      if (line !== undefined && isClosable) {
+        const blocks = closedBlocks((original?.blocks ?? []) as never[], line);
+        const label = original?.text ?? line;
         try {
           if (isEphemeral)
             await respond({ replace_original: true, text: label, blocks: blocks as never });
           else
             await client.chat.update({
               channel,
-              ts: original.ts,
+              ts: original?.ts as string,
               text: label,
               blocks: blocks as never,
             });
         } catch (error) {
-          log.warn({ err: error }, "could not close the answered question");
+          log.warn({ err: error }, "could not take a pressed message's buttons away");
           options.metrics?.platformError("slack", "chat.update");
         }
       }
@@ -505,6 +643,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
 
   return {
     app,
+    classroom,
     async start() {
       await app.start(options.port);
       isStarted = true;
@@ -522,6 +661,31 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return receiver instanceof SocketModeReceiver ? isSocketOpen : true;
     },
   };
+}
+
+/**
+ * The line that replaces a pressed message's buttons, or undefined to leave them: a question
+ * closes once this press finished it (a stale press, such as someone else's on a learner's
+ * question, changes nothing); Start and the confirm buttons close once the tutor answered the
+ * press with anything but an error (after an error they stay, to be pressed again).
+ */
+function closingLine(
+  action: NonNullable<Inbound["action"]>,
+  replies: readonly Reply[],
+  pressedLabel: string,
+): string | undefined {
+  switch (action.id) {
+    case "start":
+    case "forget-confirm":
+    case "forget-cancel": {
+      if (!replies.some((reply) => reply.kind !== "error")) return undefined;
+      return action.id === "start" ? STARTED : `You chose: *${escapeMrkdwn(pressedLabel)}*`;
+    }
+    default: {
+      const outcome = questionOutcome(replies, action.itemId, action.id);
+      return outcome === undefined ? undefined : closedQuestionLine(outcome);
+    }
+  }
 }
 
 /** A Web API error saying the bot cannot post in that conversation. */

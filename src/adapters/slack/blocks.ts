@@ -1,4 +1,12 @@
-import type { Inbound, ProgressReply, QuestionReply, Reply, SkillView } from "../../tutor/index.ts";
+import type {
+  ConfirmReply,
+  Inbound,
+  Notice,
+  ProgressReply,
+  QuestionReply,
+  Reply,
+  SkillView,
+} from "../../tutor/index.ts";
 import { masteryBar, reasonLabel, skillStatus } from "../../tutor/index.ts";
 
 /*
@@ -28,6 +36,12 @@ export const SLACK_LIMITS = {
   actionsElements: 25,
   /** Elements in a context block. */
   contextElements: 10,
+  /** A confirmation dialog's title. */
+  confirmTitle: 100,
+  /** A confirmation dialog's text. */
+  confirmText: 300,
+  /** A confirmation dialog's confirm and deny buttons. */
+  confirmButton: 30,
 } as const;
 
 export interface PlainTextObject {
@@ -41,12 +55,22 @@ export interface MrkdwnTextObject {
   text: string;
 }
 
+/** The dialog Slack shows before a button's press is sent (Block Kit's confirmation object). */
+export interface ConfirmDialog {
+  title: PlainTextObject;
+  text: PlainTextObject;
+  confirm: PlainTextObject;
+  deny: PlainTextObject;
+  style?: "primary" | "danger";
+}
+
 export interface ButtonElement {
   type: "button";
   action_id: string;
   text: PlainTextObject;
   value?: string;
   style?: "primary" | "danger";
+  confirm?: ConfirmDialog;
 }
 
 export interface SectionBlock {
@@ -129,7 +153,20 @@ export type QuestionOutcome = "correct" | "incorrect" | "skipped" | "superseded"
 
 export type SlackAction = NonNullable<Inbound["action"]>;
 
-const ACTION_IDS = new Set<SlackAction["id"]>(["answer", "hint", "explain", "skip"]);
+const ACTION_IDS = new Set<SlackAction["id"]>([
+  "answer",
+  "hint",
+  "explain",
+  "skip",
+  "start",
+  "forget-confirm",
+  "forget-cancel",
+]);
+
+/** The action id of the button that cancels what a confirm button would do. */
+const CANCEL_OF: Readonly<Record<ConfirmReply["action"], SlackAction["id"]>> = {
+  "forget-confirm": "forget-cancel",
+};
 
 const OUTCOMES: Readonly<Record<QuestionOutcome, string>> = {
   correct: "Answered ✓",
@@ -492,6 +529,39 @@ function fallback(plain: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Slash command text
+
+/**
+ * A slash command's text as its subcommand and the rest, the rest exactly as sent (its spacing,
+ * quotes and Slack's escaped mentions such as `<@U123|ana>` intact).
+ */
+export function splitCommandText(text: string): { head: string; rest: string } {
+  const match = /^\s*(\S*)\s*([\s\S]*?)\s*$/.exec(text);
+  return { head: match?.[1] ?? "", rest: match?.[2] ?? "" };
+}
+
+/**
+ * Command text escaped by Slack (`should_escape`) back as the learner saw it while typing:
+ * `<@U123|ana>` → `@ana`, `<#C123|class>` → `#class`, `<!subteam^S1|@group>` → `@group`,
+ * `<https://x|x>` → `x`, and `&lt;` `&gt;` `&amp;` decoded. Teacher commands do not go through
+ * this: their grammar reads the mentions' ids.
+ */
+export function unescapeCommandText(text: string): string {
+  return text
+    .replace(/<([@#!][^>|]*)(?:\|([^>]*))?>/g, (_, id: string, label?: string) => {
+      const sigil = id.startsWith("#") ? "#" : "@";
+      const name = label || (id.startsWith("!") ? (id.slice(1).split("^")[0] ?? "") : id.slice(1));
+      return name.startsWith(sigil) ? name : `${sigil}${name}`;
+    })
+    .replace(/<((?:https?:|mailto:)[^>|]*)(?:\|([^>]*))?>/g, (_, url: string, label?: string) =>
+      label ? label : url,
+    )
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Actions: what a button carries, and reading it back
 
 /**
@@ -505,12 +575,15 @@ export function choiceValue(itemId: string, label: string): string {
 
 /**
  * A pressed button back as the tutor's action: action_id "answer" or "answer:<k>" with value
- * "itemId|label", or "hint" / "explain" / "skip" / "next" with the item id as value.
+ * "itemId|label"; "hint" / "explain" / "skip" with the item id as value; "start" with the
+ * assignment id as value; "forget-confirm" / "forget-cancel" with none.
  * Undefined for an action id Socra did not make.
  */
 export function parseActionValue(actionId: string, value = ""): SlackAction | undefined {
   const id = actionId.split(":", 1)[0] as SlackAction["id"];
   if (!ACTION_IDS.has(id)) return undefined;
+  if (id === "start") return { id, ...(value ? { value } : {}) };
+  if (id === "forget-confirm" || id === "forget-cancel") return { id };
   if (id === "answer") {
     const bar = value.lastIndexOf("|");
     const itemId = bar > 0 ? value.slice(0, bar) : "";
@@ -531,6 +604,8 @@ export function renderReply(reply: Reply, options: RenderOptions = {}): SlackMes
       return renderQuestion(reply, hasControls, maxBlocks);
     case "progress":
       return renderProgress(reply, maxBlocks);
+    case "confirm":
+      return renderConfirm(reply, maxBlocks);
     case "feedback": {
       const mark = reply.correct ? "✅" : "❌";
       return {
@@ -622,13 +697,102 @@ export function closedQuestionBlocks(
   blocks: readonly unknown[],
   outcome: QuestionOutcome,
 ): unknown[] {
+  return closedBlocks(blocks, closedQuestionLine(outcome));
+}
+
+/** The line saying how a question ended (mrkdwn). */
+export function closedQuestionLine(outcome: QuestionOutcome): string {
+  return OUTCOMES[outcome];
+}
+
+/**
+ * A message as Slack sends it back in a block_actions payload, with its buttons taken away
+ * (every actions block removed, so none can be pressed twice) and `line` (mrkdwn) saying what
+ * happened.
+ */
+export function closedBlocks(blocks: readonly unknown[], line: string): unknown[] {
   const kept = blocks.filter(
     (block) =>
       typeof block !== "object" ||
       block === null ||
       (block as { type?: unknown }).type !== "actions",
   );
-  return [...kept.slice(0, SLACK_LIMITS.messageBlocks - 1), context(OUTCOMES[outcome])];
+  return [...kept.slice(0, SLACK_LIMITS.messageBlocks - 1), context(line)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Confirmations and notices
+
+/**
+ * A question with two buttons: the confirm button is red and asks once more in Slack's own
+ * dialog (a deletion cannot be undone), the cancel button is plain. Presses come back as the
+ * reply's `action` and its cancel (`forget-confirm` / `forget-cancel`).
+ */
+function renderConfirm(reply: ConfirmReply, maxBlocks: number): SlackMessage {
+  const plain = toPlainText(reply.text);
+  const confirm: ButtonElement = {
+    ...button(reply.confirmLabel, reply.action, reply.action),
+    style: "danger",
+    confirm: {
+      title: plainText("Are you sure?", SLACK_LIMITS.confirmTitle),
+      text: plainText(plain, SLACK_LIMITS.confirmText),
+      confirm: plainText(reply.confirmLabel, SLACK_LIMITS.confirmButton),
+      deny: plainText(reply.cancelLabel, SLACK_LIMITS.confirmButton),
+      style: "danger",
+    },
+  };
+  const cancelId = CANCEL_OF[reply.action];
+  const actions: ActionsBlock = {
+    type: "actions",
+    block_id: truncate(`confirm:${reply.action}`, SLACK_LIMITS.id),
+    elements: [confirm, button(reply.cancelLabel, cancelId, cancelId)],
+  };
+  return {
+    text: fallback(plain),
+    blocks: [...sections(toMrkdwn(reply.text), Math.max(1, maxBlocks - 1)), actions],
+  };
+}
+
+/**
+ * A notice sent to a learner's DM (a new assignment, a reminder, a digest), with a primary
+ * Start button when it has one; the button's value is the assignment id, when there is one.
+ */
+export function noticeMessage(notice: Notice): SlackMessage {
+  const tail: Block[] = notice.start
+    ? [
+        {
+          type: "actions",
+          block_id: truncate(`notice:${notice.start.assignmentId ?? notice.kind}`, SLACK_LIMITS.id),
+          elements: [
+            {
+              ...button("▶ Start", "start", notice.start.assignmentId),
+              style: "primary",
+            },
+          ],
+        },
+      ]
+    : [];
+  return {
+    text: fallback(toPlainText(notice.text)),
+    blocks: [...sections(toMrkdwn(notice.text), SLACK_LIMITS.messageBlocks - tail.length), ...tail],
+  };
+}
+
+/** A message with a note (mrkdwn) added below it, as a context line. */
+export function withNote(message: SlackMessage, note: string | undefined): SlackMessage {
+  if (!note) return message;
+  return {
+    text: truncate(`${message.text}\n${note}`, SLACK_LIMITS.messageText),
+    blocks: [...message.blocks.slice(0, SLACK_LIMITS.messageBlocks - 1), context(note)],
+  };
+}
+
+/** A file-sent note, for the requester's reply: files never go to a channel, only to the DM. */
+export function filesNote(titles: readonly string[], isDelivered: boolean): string {
+  const named = titles.map((title) => `*${escapeMrkdwn(title)}*`).join(", ");
+  return isDelivered
+    ? `📎 I've sent ${named} to our DM.`
+    : `⚠️ I couldn't send ${named} to our DM. Please try again in a moment.`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
 export * from "./app.ts";
 export * from "./blocks.ts";
+export * from "./classroom.ts";
 export * from "./installations.ts";

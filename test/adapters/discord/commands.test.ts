@@ -13,10 +13,17 @@ import {
   autocomplete,
   type CourseNames,
   commandDefinitions,
+  isPrivateSubcommand,
+  quoteText,
   toInbound,
 } from "../../../src/adapters/discord/commands.ts";
 import { type Course, loadCourseDirectory } from "../../../src/content/index.ts";
-import { COMMANDS } from "../../../src/tutor/index.ts";
+import {
+  COMMANDS,
+  parseTeacherCommand,
+  resolveAssignable,
+  TEACHER_COMMANDS,
+} from "../../../src/tutor/index.ts";
 
 const COURSES_DIR = fileURLToPath(new URL("../../../courses/", import.meta.url));
 
@@ -67,10 +74,55 @@ describe("commandDefinitions", () => {
       "progress",
       "courses",
       "help",
+      "assign",
+      "assignments",
+      "unassign",
+      "report",
+      "my-data",
+      "forget-me",
     ]);
     // Every subcommand is a command the tutor knows (start with a course switches to it).
+    const known: readonly string[] = [...COMMANDS, ...TEACHER_COMMANDS];
     for (const sub of subcommands(tutor ?? {}))
-      expect(COMMANDS).toContain(toInbound("tutor", sub.name, {}).name);
+      expect(known).toContain(toInbound("tutor", sub.name, {}).name);
+    // Everyone sees the teacher commands: a teacher role need not have Manage Server, so the
+    // tutor checks each use instead of Discord hiding them.
+    expect(tutor?.default_member_permissions ?? null).toBeNull();
+  });
+
+  it("offers assign's options: what (autocomplete), to, count 1–100, due, note, until", () => {
+    const [tutor] = commandDefinitions(courses);
+    const assign = subcommands(tutor ?? {}).find((s) => s.name === "assign");
+    expect(optionsOf(assign)).toEqual([
+      expect.objectContaining({ name: "what", required: true, autocomplete: true }),
+      expect.objectContaining({
+        name: "to",
+        type: ApplicationCommandOptionType.String,
+        required: true,
+      }),
+      expect.objectContaining({
+        name: "count",
+        type: ApplicationCommandOptionType.Integer,
+        min_value: 1,
+        max_value: 100,
+      }),
+      expect.objectContaining({ name: "due", type: ApplicationCommandOptionType.String }),
+      expect.objectContaining({ name: "note", max_length: 500 }),
+      expect.objectContaining({
+        name: "until",
+        choices: [
+          expect.objectContaining({ value: "mastered" }),
+          expect.objectContaining({ value: "count" }),
+        ],
+      }),
+    ]);
+    const report = subcommands(tutor ?? {}).find((s) => s.name === "report");
+    expect(optionsOf(report)).toEqual([
+      expect.objectContaining({ name: "for", required: false }),
+      expect.objectContaining({ name: "skill", required: false, autocomplete: true }),
+    ]);
+    const unassign = subcommands(tutor ?? {}).find((s) => s.name === "unassign");
+    expect(optionsOf(unassign)).toEqual([expect.objectContaining({ name: "id", required: true })]);
   });
 
   it("keeps every description within 100 characters", () => {
@@ -193,6 +245,32 @@ describe("autocomplete", () => {
     expect(course?.name.endsWith("…")).toBe(true);
   });
 
+  it("offers courses and skills to assign or report on, each as text the tutor resolves to it", () => {
+    const all = autocomplete(courses, { name: "what", value: "" });
+    expect(all.slice(0, 2).map((c) => c.value)).toEqual(["fractions", "python-basics"]);
+    expect(all[0]?.name).toMatch(/whole course/);
+    for (const choice of autocomplete(courses, { name: "what", value: "frac" })) {
+      const resolved = resolveAssignable(choice.value, courses);
+      expect(resolved.ok).toBe(true);
+    }
+    // A skill id found in two courses is offered as course/skill.
+    const twins: CourseNames[] = [
+      { id: "a", title: "A", skills: [{ id: "same", name: "Same A" }] },
+      { id: "b", title: "B", skills: [{ id: "same", name: "Same B" }] },
+    ];
+    expect(autocomplete(twins, { name: "what", value: "same" }).map((c) => c.value)).toEqual([
+      "a/same",
+      "b/same",
+    ]);
+    // report's skill offers the same; practice's skill only skills.
+    expect(autocomplete(courses, { name: "skill", value: "", subcommand: "report" })).toEqual(all);
+    expect(
+      autocomplete(courses, { name: "skill", value: "", subcommand: "practice" }).some(
+        (c) => c.value === "fractions",
+      ),
+    ).toBe(false);
+  });
+
   it("offers nothing for an option it does not know", () => {
     expect(autocomplete(courses, { name: "other", value: "" })).toEqual([]);
   });
@@ -217,5 +295,101 @@ describe("toInbound", () => {
       });
     expect(toInbound("tutor", null)).toEqual({ name: "start", args: "" });
     expect(toInbound("hint", null)).toEqual({ name: "hint", args: "" });
+  });
+});
+
+describe("toInbound: teacher commands", () => {
+  const NOW = Date.UTC(2026, 10, 23, 12); // Monday 23 November 2026
+  const parse = (command: { name: string; args: string }) =>
+    parseTeacherCommand(`${command.name} ${command.args}`, { now: NOW, platform: "discord" });
+
+  it("writes /tutor assign in the tutor's grammar, which reads it back", () => {
+    const command = toInbound("tutor", "assign", {
+      what: "fractions",
+      to: "<@1300000000000000400> <@&1300000000000000302> <#1300000000000000201>",
+      count: 5,
+      due: "friday",
+      note: 'Start with the "red" ones',
+      until: "count",
+    });
+    expect(command).toEqual({
+      name: "assign",
+      args: '"fractions" to <@1300000000000000400> <@&1300000000000000302> <#1300000000000000201> count 5 due friday note "Start with the \'red\' ones" until count',
+    });
+    const parsed = parse(command);
+    if (!parsed.ok) return expect.fail(parsed.message);
+    expect(parsed.command).toMatchObject({
+      name: "assign",
+      assignable: "fractions",
+      targets: [
+        { kind: "user", id: "1300000000000000400" },
+        { kind: "group", id: "1300000000000000302" },
+        { kind: "channel", id: "1300000000000000201" },
+      ],
+      count: 5,
+      due: { date: "2026-11-27" },
+      note: "Start with the 'red' ones",
+      completion: "count",
+    });
+  });
+
+  it("keeps a name with grammar words whole, and leaves out what was not given", () => {
+    const command = toInbound("tutor", "assign", {
+      what: "Introduction to fractions",
+      to: " <@!1300000000000000400> ",
+      note: "   ",
+    });
+    expect(command.args).toBe('"Introduction to fractions" to <@!1300000000000000400>');
+    const parsed = parse(command);
+    expect(parsed.ok && parsed.command).toMatchObject({
+      assignable: "Introduction to fractions",
+      completion: "mastery",
+    });
+  });
+
+  it("lets the tutor explain a mistake in what was typed (a plain @name is not a mention)", () => {
+    const parsed = parse(toInbound("tutor", "assign", { what: "halves", to: "@ana" }));
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.message).toMatch(/Discord's list/);
+  });
+
+  it("quotes text so that no quote inside can end it early", () => {
+    expect(quoteText('say "hi" and “bye”')).toBe("\"say 'hi' and ‘bye’\"");
+    expect(quoteText(" two\nlines ")).toBe('"two lines"');
+  });
+
+  it("writes unassign, report and the data commands", () => {
+    expect(toInbound("tutor", "unassign", { id: " A12 " })).toEqual({
+      name: "unassign",
+      args: "A12",
+    });
+    expect(toInbound("tutor", "report", {})).toEqual({ name: "report", args: "" });
+    const byRole = toInbound("tutor", "report", {
+      for: "<@&1300000000000000302>",
+      skill: "Adding fractions",
+    });
+    expect(byRole.args).toBe('<@&1300000000000000302> "Adding fractions"');
+    expect(parse(byRole)).toMatchObject({
+      ok: true,
+      command: {
+        scope: { kind: "target", target: { kind: "group", id: "1300000000000000302" } },
+        skill: "Adding fractions",
+      },
+    });
+    // Anything else in `for` is an assignment's id, whatever its shape.
+    const byAssignment = toInbound("tutor", "report", { for: "A3" });
+    expect(byAssignment.args).toBe("assignment A3");
+    expect(parse(byAssignment)).toMatchObject({
+      ok: true,
+      command: { scope: { kind: "assignment", assignmentId: "A3" } },
+    });
+    for (const name of ["assignments", "my-data", "forget-me"])
+      expect(toInbound("tutor", name, {})).toEqual({ name, args: "" });
+  });
+
+  it("answers teacher and data commands privately, and nothing else", () => {
+    for (const name of TEACHER_COMMANDS) expect(isPrivateSubcommand(name)).toBe(true);
+    for (const name of ["start", "hint", "progress", null, undefined])
+      expect(isPrivateSubcommand(name)).toBe(false);
   });
 });

@@ -17,6 +17,7 @@ import {
   MessageFlags,
   ModalBuilder,
   Partials,
+  PermissionFlagsBits,
   REST,
   RESTEvents,
   Routes,
@@ -170,7 +171,7 @@ describe("a real discord.js Client against the fake Discord", () => {
       guildId: DISCORD_IDS.guildId,
       channelType: ChannelType.GuildText,
       userId: DISCORD_IDS.learnerId,
-      memberRoles: 1, // @everyone
+      memberRoles: 2, // @everyone and Class 7A
     });
     const [callback] = fake.requestsTo("POST", CALLBACK);
     expect(callback?.path).toMatch(new RegExp(`^/interactions/${id}/`));
@@ -514,6 +515,55 @@ describe("a real discord.js Client against the fake Discord", () => {
     expect(fake.message(posted.id)?.components).toMatchObject([
       { components: [{ disabled: true }, { disabled: true }, {}] },
     ]);
+  });
+
+  it("sends each member's permissions as Discord computes them: roles, owner, overwrites", async () => {
+    const seen: Record<string, { manageGuild: boolean; view: boolean }> = {};
+    for (const userId of [DISCORD_IDS.learnerId, DISCORD_IDS.principalId, DISCORD_IDS.ownerId]) {
+      const handled = handleNextInteraction(async (interaction) => {
+        if (!interaction.isChatInputCommand()) throw new Error("expected a slash command");
+        await interaction.reply("ok");
+        return {
+          manageGuild: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
+          view: interaction.memberPermissions?.has(PermissionFlagsBits.ViewChannel) ?? false,
+        };
+      });
+      fake.interaction({
+        type: InteractionType.ApplicationCommand,
+        data: chatInputData("tutor", "help"),
+        channelId: DISCORD_IDS.classChannelId,
+        userId,
+      });
+      seen[userId] = await handled;
+    }
+    expect(seen).toEqual({
+      // In Class 7A, whose channel hides from @everyone but shows to the class.
+      [DISCORD_IDS.learnerId]: { manageGuild: false, view: true },
+      // Manage Server by the Staff role, but not in the class: the channel stays hidden.
+      [DISCORD_IDS.principalId]: { manageGuild: true, view: false },
+      [DISCORD_IDS.ownerId]: { manageGuild: true, view: true },
+    });
+  });
+
+  it("lists members a page at a time, as Discord does, and records uploaded files", async () => {
+    const guild = client.guilds.cache.get(DISCORD_IDS.guildId);
+    if (!guild) throw new Error("no guild");
+    // Discord's default page is one member.
+    expect((await guild.members.list()).size).toBe(1);
+    const all = await guild.members.list({ limit: 1000 });
+    expect(all.size).toBe(7);
+    const rest = await guild.members.list({ limit: 1000, after: DISCORD_IDS.ownerId });
+    expect([...rest.keys()]).toEqual([DISCORD_IDS.otherBotId]);
+    expect((await guild.roles.fetch()).map((role) => role.name)).toContain("Class 7A");
+
+    const dm = await client.users.createDM(DISCORD_IDS.learnerId);
+    await dm.send({
+      content: "Your data",
+      files: [{ attachment: Buffer.from("{}"), name: "data.json" }],
+    });
+    const [upload] = fake.requestsTo("POST", /^\/channels\/\d+\/messages$/).at(-1)?.uploads ?? [];
+    expect(upload).toMatchObject({ field: "files[0]", filename: "data.json" });
+    expect(upload?.data.toString()).toBe("{}");
   });
 
   it("lets @discordjs/rest wait out a 429 on the callback and retry it", async () => {

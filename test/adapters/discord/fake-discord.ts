@@ -10,6 +10,7 @@ import {
   type APIMessage,
   type APIUser,
   ApplicationCommandType,
+  ApplicationFlags,
   ChannelType,
   ComponentType,
   GatewayDispatchEvents,
@@ -24,13 +25,15 @@ import {
   APPLICATION_FLAGS,
   BOT_PERMISSIONS,
   botUser,
+  classChannel,
   createSnowflakes,
   DISCORD_IDS,
   dmChannel,
   guildMember,
   guildMembers,
+  guildRoles,
   humanUser,
-  MEMBER_PERMISSIONS,
+  memberPermissions,
   textChannel,
 } from "./payloads.ts";
 
@@ -47,12 +50,23 @@ export interface FakeDiscordRequest {
   body: unknown;
   /** Names of the file parts of a multipart upload (`files[0]`, …). */
   files: string[];
+  /** The file parts themselves, in order. */
+  uploads: FakeUpload[];
   headers: IncomingHttpHeaders;
   /** The status the fake answered with. */
   status: number;
   /** The JSON the fake answered with; `undefined` for 204. */
   response: unknown;
   receivedAtMs: number;
+}
+
+/** One file of a multipart upload. */
+export interface FakeUpload {
+  /** The form field: `files[0]`, … */
+  field: string;
+  filename: string;
+  contentType: string;
+  data: Buffer;
 }
 
 /** A scripted failure. 429 gets Discord's `retry-after` header and rate-limit body. */
@@ -84,6 +98,16 @@ export interface FakeDiscordOptions {
   /** When true (default), READY lists the test guild and its GUILD_CREATE follows. */
   isInGuild?: boolean;
   botUsername?: string;
+  /**
+   * Whether the bot has the privileged Server Members intent enabled (Developer Portal): without
+   * it, listing a guild's members answers 403 Missing Access, as Discord does. True by default.
+   */
+  hasGuildMembersIntent?: boolean;
+  /**
+   * More human members in Class 7A, beyond the usual few, for paging through a large server
+   * (REST only: GUILD_CREATE leaves them out, as Discord does for large guilds).
+   */
+  extraMembers?: number;
 }
 
 /** Where a built interaction happens: the test guild's channel (or `channelId`), or a DM. */
@@ -158,6 +182,8 @@ export interface FakeDiscord {
   /** A message as the fake now holds it (after edits and component updates). */
   message(id: string): APIMessage | undefined;
   messagesIn(channelId: string): APIMessage[];
+  /** The id of the DM channel between the bot and a user, once there is one. */
+  dmChannelOf(userId: string): string | undefined;
   /** Registered commands, global or for one guild, as the last PUT left them. */
   commands(guildId?: string): Record<string, unknown>[];
   /** Sends a DISPATCH to every identified connection; returns how many got it. */
@@ -175,6 +201,8 @@ export const DEFAULT_FAKE_DISCORD_OPTIONS = {
   heartbeatIntervalMs: 41_250,
   isInGuild: true,
   botUsername: "Socra",
+  hasGuildMembersIntent: true,
+  extraMembers: 0,
 } as const satisfies Required<FakeDiscordOptions>;
 
 const NO_FLAGS = 0 as MessageFlags;
@@ -225,7 +253,12 @@ const ALLOWED_RESPONSES: Readonly<Record<number, readonly InteractionResponseTyp
 
 type Json = Record<string, unknown>;
 type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
-type RouteContext = { params: string[]; body: unknown; query: URLSearchParams; files: string[] };
+type RouteContext = {
+  params: string[];
+  body: unknown;
+  query: URLSearchParams;
+  files: string[];
+};
 interface Route {
   method: string;
   pattern: RegExp;
@@ -289,6 +322,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const interactions = new Map<string, InteractionState>();
   const commandsByScope = new Map<string, Json[]>();
   const members = new Map(guildMembers(bot).map((member) => [member.user.id, member]));
+  for (let k = 0; k < settings.extraMembers; k++) {
+    const user = humanUser((1_400_000_000_000_000_000n + BigInt(k)).toString());
+    members.set(user.id, guildMember(user, [DISCORD_IDS.classRoleId]));
+  }
 
   const addChannel = (payload: Json): ChannelState => {
     const state: ChannelState = {
@@ -299,7 +336,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     channels.set(String(payload.id), state);
     return state;
   };
-  if (settings.isInGuild) addChannel(textChannel());
+  if (settings.isInGuild) {
+    addChannel(textChannel());
+    addChannel(classChannel());
+  }
   const ensureDm = (user: APIUser, channelId?: string): ChannelState => {
     const id =
       channelId ??
@@ -606,7 +646,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       method: "GET",
       pattern: /^\/(?:oauth2\/)?applications\/@me$/,
       isAuthed: true,
-      handle: () => ({ status: 200, body: applicationPayload(bot) }),
+      handle: () => ({
+        status: 200,
+        body: applicationPayload(bot, settings.hasGuildMembersIntent),
+      }),
     },
     {
       method: "POST",
@@ -742,6 +785,50 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         }
         thread.payload.member_count = Number(thread.payload.member_count ?? 1) + 1;
         return { status: 204 };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/guilds\/(\d+)\/members$/,
+      isAuthed: true,
+      handle: ({ params: [guildId], query }) => {
+        if (!settings.isInGuild || guildId !== DISCORD_IDS.guildId) {
+          return apiError(404, 10004, "Unknown Guild");
+        }
+        // A privileged intent: Discord refuses the list without it.
+        if (!settings.hasGuildMembersIntent) return missingAccess();
+        // Discord's default page is one member; at most 1000.
+        const limit = Number(query.get("limit") ?? 1);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+          return invalidForm({ limit: { _errors: [{ code: "NUMBER_TYPE_MAX" }] } });
+        }
+        const after = BigInt(query.get("after") ?? "0");
+        const page = [...members.values()]
+          .filter((member) => BigInt(member.user.id) > after)
+          .sort((a, b) => (BigInt(a.user.id) < BigInt(b.user.id) ? -1 : 1))
+          .slice(0, limit);
+        return { status: 200, body: page };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/guilds\/(\d+)\/roles$/,
+      isAuthed: true,
+      handle: ({ params: [guildId] }) =>
+        settings.isInGuild && guildId === DISCORD_IDS.guildId
+          ? { status: 200, body: guildRoles() }
+          : apiError(404, 10004, "Unknown Guild"),
+    },
+    {
+      method: "GET",
+      pattern: /^\/guilds\/(\d+)\/roles\/(\d+)$/,
+      isAuthed: true,
+      handle: ({ params: [guildId, roleId] }) => {
+        if (!settings.isInGuild || guildId !== DISCORD_IDS.guildId) {
+          return apiError(404, 10004, "Unknown Guild");
+        }
+        const role = guildRoles().find((r) => r.id === roleId);
+        return role ? { status: 200, body: role } : apiError(404, 10011, "Unknown Role");
       },
     },
     {
@@ -905,7 +992,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const server = createServer((request, response) => {
     const receivedAtMs = Date.now();
     readRequestBody(request)
-      .then(({ body, files }) => {
+      .then(({ body, files, uploads }) => {
         const url = new URL(request.url ?? "/", "http://127.0.0.1");
         const method = (request.method ?? "GET").toUpperCase();
         // undici sends `@original` as `%40original`; match and record the decoded form.
@@ -921,6 +1008,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
           query: Object.fromEntries(url.searchParams),
           body,
           files,
+          uploads,
           headers: request.headers,
           status: result.status,
           response: result.body,
@@ -1029,12 +1117,20 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
         madeUpComponentMessage(channelId, data.custom_id);
     }
     const locale = init.locale ?? "en-US";
+    const member = members.get(user.id) ?? guildMember(user);
+    // A thread's permissions are its parent's.
+    const permissionSource =
+      typeof channel.payload.parent_id === "string"
+        ? (channels.get(channel.payload.parent_id)?.payload ?? channel.payload)
+        : channel.payload;
     const payload: Json = {
       id,
       application_id: DISCORD_IDS.applicationId,
       type: init.type,
       data,
-      channel: isDm ? channel.payload : { ...channel.payload, permissions: MEMBER_PERMISSIONS },
+      channel: isDm
+        ? channel.payload
+        : { ...channel.payload, permissions: memberPermissions(member, permissionSource) },
       channel_id: channelId,
       token,
       version: 1,
@@ -1050,10 +1146,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
             guild_id: guildId,
             guild: { id: guildId, locale: "en-US", features: [] },
             guild_locale: "en-US",
-            member: {
-              ...(members.get(user.id) ?? guildMember(user)),
-              permissions: MEMBER_PERMISSIONS,
-            },
+            // Discord computes what the member may do in this channel (owner and overwrites too).
+            member: { ...member, permissions: memberPermissions(member, permissionSource) },
           }),
       ...(message ? { message } : {}),
     };
@@ -1139,6 +1233,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     gatewayConnections: gateway.connections,
     message: (id) => messages.get(id),
     messagesIn: (channelId) => [...messages.values()].filter((m) => m.channel_id === channelId),
+    dmChannelOf: (userId) => dmByUser.get(userId),
     commands: (guildId) => commandsOf(guildId ?? "global"),
     dispatch,
     interaction: buildInteraction,
@@ -1160,7 +1255,7 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   };
 }
 
-function applicationPayload(bot: APIUser): Json {
+function applicationPayload(bot: APIUser, hasGuildMembersIntent: boolean): Json {
   return {
     id: DISCORD_IDS.applicationId,
     name: bot.username,
@@ -1171,7 +1266,9 @@ function applicationPayload(bot: APIUser): Json {
     bot_public: false,
     bot_require_code_grant: false,
     verify_key: "0".repeat(64),
-    flags: APPLICATION_FLAGS,
+    flags: hasGuildMembersIntent
+      ? APPLICATION_FLAGS
+      : APPLICATION_FLAGS & ~ApplicationFlags.GatewayGuildMembersLimited,
     owner: humanUser(DISCORD_IDS.teacherId),
     team: null,
     bot,
@@ -1186,17 +1283,27 @@ function applicationPayload(bot: APIUser): Json {
 /** The request body: JSON, or multipart with `payload_json` and file parts, as discord.js sends. */
 async function readRequestBody(
   request: IncomingMessage,
-): Promise<{ body: unknown; files: string[] }> {
+): Promise<{ body: unknown; files: string[]; uploads: FakeUpload[] }> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const raw = Buffer.concat(chunks);
-  if (raw.length === 0) return { body: undefined, files: [] };
+  if (raw.length === 0) return { body: undefined, files: [], uploads: [] };
   const contentType = request.headers["content-type"] ?? "";
   if (contentType.startsWith("multipart/form-data")) {
     const form = await new Response(raw, { headers: { "content-type": contentType } }).formData();
     const payload = form.get("payload_json");
+    const uploads: FakeUpload[] = [];
+    for (const [field, value] of form.entries()) {
+      if (field === "payload_json" || typeof value === "string") continue;
+      uploads.push({
+        field,
+        filename: value.name,
+        contentType: value.type,
+        data: Buffer.from(await value.arrayBuffer()),
+      });
+    }
     const files = [...form.keys()].filter((key) => key !== "payload_json");
-    return { body: typeof payload === "string" ? JSON.parse(payload) : undefined, files };
+    return { body: typeof payload === "string" ? JSON.parse(payload) : undefined, files, uploads };
   }
-  return { body: JSON.parse(raw.toString("utf8")), files: [] };
+  return { body: JSON.parse(raw.toString("utf8")), files: [], uploads: [] };
 }

@@ -8,7 +8,9 @@ import {
   ChannelType,
   ComponentType,
   type GuildMemberFlags,
+  OverwriteType,
   PermissionFlagsBits,
+  PermissionsBitField,
   type UserFlags,
 } from "discord.js";
 
@@ -21,10 +23,22 @@ export const DISCORD_IDS = {
   botUserId: "1300000000000000001",
   guildId: "1300000000000000100",
   textChannelId: "1300000000000000200",
+  /** A channel only Class 7A (and teachers) can see. */
+  classChannelId: "1300000000000000201",
   teacherRoleId: "1300000000000000300",
+  /** Members with Manage Server, which makes them teachers whatever the teacher role. */
+  staffRoleId: "1300000000000000301",
+  classRoleId: "1300000000000000302",
   learnerId: "1300000000000000400",
   otherLearnerId: "1300000000000000401",
+  /** A teacher by the Teacher role (and in Class 7A). */
   teacherId: "1300000000000000402",
+  /** A teacher by the Manage Server permission (the Staff role). */
+  principalId: "1300000000000000403",
+  /** The server's owner: every permission, no role. */
+  ownerId: "1300000000000000404",
+  /** Another bot, in Class 7A: never a learner. */
+  otherBotId: "1300000000000000405",
   dmChannelId: "1300000000000000500",
   tutorCommandId: "1300000000000000600",
 } as const;
@@ -75,12 +89,14 @@ const USERNAMES: Readonly<Record<string, { username: string; globalName: string 
   [DISCORD_IDS.learnerId]: { username: "ada.lovelace", globalName: "Ada" },
   [DISCORD_IDS.otherLearnerId]: { username: "grace.hopper", globalName: "Grace" },
   [DISCORD_IDS.teacherId]: { username: "emmy.noether", globalName: "Emmy" },
+  [DISCORD_IDS.principalId]: { username: "hedy.lamarr", globalName: "Hedy" },
+  [DISCORD_IDS.ownerId]: { username: "ken.thompson", globalName: "Ken" },
 };
 
-/** The bot's user object; bots keep a four-digit discriminator. */
-export function botUser(username = "Socra"): APIUser {
+/** The bot's user object (or another bot's); bots keep a four-digit discriminator. */
+export function botUser(username = "Socra", id: string = DISCORD_IDS.botUserId): APIUser {
   return {
-    id: DISCORD_IDS.botUserId,
+    id,
     username,
     discriminator: "4821",
     global_name: null,
@@ -141,12 +157,44 @@ export function textChannel(): Record<string, unknown> {
   };
 }
 
+/** Class 7A's channel: hidden from @everyone, shown to the class role and to teachers. */
+export function classChannel(): Record<string, unknown> {
+  return {
+    ...textChannel(),
+    id: DISCORD_IDS.classChannelId,
+    name: "class-7a",
+    position: 1,
+    topic: "Class 7A",
+    permission_overwrites: [
+      {
+        id: DISCORD_IDS.guildId,
+        type: OverwriteType.Role,
+        allow: "0",
+        deny: permissionString(PermissionFlagsBits.ViewChannel),
+      },
+      {
+        id: DISCORD_IDS.classRoleId,
+        type: OverwriteType.Role,
+        allow: permissionString(PermissionFlagsBits.ViewChannel),
+        deny: "0",
+      },
+      {
+        id: DISCORD_IDS.teacherRoleId,
+        type: OverwriteType.Role,
+        allow: permissionString(PermissionFlagsBits.ViewChannel),
+        deny: "0",
+      },
+    ],
+  };
+}
+
 /** A DM channel between the bot and one user, as `POST /users/@me/channels` returns it. */
 export function dmChannel(id: string, recipient: APIUser): Record<string, unknown> {
   return { id, type: ChannelType.DM, last_message_id: null, flags: 0, recipients: [recipient] };
 }
 
-function roles(): APIRole[] {
+/** The test guild's roles: @everyone, Teacher, Staff (Manage Server) and Class 7A. */
+export function guildRoles(): APIRole[] {
   const base = {
     color: 0,
     colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
@@ -173,22 +221,87 @@ function roles(): APIRole[] {
       hoist: true,
       permissions: permissionString(BigInt(MEMBER_PERMISSIONS), PermissionFlagsBits.ManageMessages),
     },
+    {
+      ...base,
+      id: DISCORD_IDS.staffRoleId,
+      name: "Staff",
+      position: 2,
+      permissions: permissionString(BigInt(MEMBER_PERMISSIONS), PermissionFlagsBits.ManageGuild),
+    },
+    {
+      ...base,
+      id: DISCORD_IDS.classRoleId,
+      name: "Class 7A",
+      position: 3,
+      mentionable: true,
+      permissions: "0",
+    },
   ];
 }
 
-/** The members GUILD_CREATE lists: the bot, two learners and a teacher. */
+const ALL_PERMISSIONS = PermissionsBitField.All;
+
+/**
+ * A member's permissions as Discord computes them for an interaction: every permission for the
+ * owner or an administrator, else @everyone's and their roles' together, then the channel's
+ * overwrites (@everyone, their roles, them) when a channel is given.
+ */
+export function memberPermissions(
+  member: APIGuildMember,
+  channel?: Record<string, unknown>,
+  ownerId: string = DISCORD_IDS.ownerId,
+): string {
+  if (member.user.id === ownerId) return ALL_PERMISSIONS.toString();
+  const roles = guildRoles();
+  const everyone = roles.find((role) => role.id === DISCORD_IDS.guildId);
+  let permissions = BigInt(everyone?.permissions ?? "0");
+  for (const role of roles)
+    if (member.roles.includes(role.id)) permissions |= BigInt(role.permissions);
+  if (permissions & PermissionFlagsBits.Administrator) return ALL_PERMISSIONS.toString();
+  const overwrites = (channel?.permission_overwrites ?? []) as {
+    id: string;
+    allow: string;
+    deny: string;
+  }[];
+  const apply = (matching: typeof overwrites) => {
+    let allow = 0n;
+    let deny = 0n;
+    for (const overwrite of matching) {
+      allow |= BigInt(overwrite.allow);
+      deny |= BigInt(overwrite.deny);
+    }
+    permissions = (permissions & ~deny) | allow;
+  };
+  apply(overwrites.filter((o) => o.id === DISCORD_IDS.guildId));
+  apply(overwrites.filter((o) => member.roles.includes(o.id)));
+  apply(overwrites.filter((o) => o.id === member.user.id));
+  return permissions.toString();
+}
+
+/**
+ * The members GUILD_CREATE lists: the bot; two learners, a teacher (by role) and another bot in
+ * Class 7A; a teacher by Manage Server (Staff); and the owner.
+ */
 export function guildMembers(bot: APIUser): APIGuildMember[] {
   return [
     guildMember(bot),
-    guildMember(humanUser(DISCORD_IDS.learnerId)),
-    guildMember(humanUser(DISCORD_IDS.otherLearnerId)),
-    guildMember(humanUser(DISCORD_IDS.teacherId), [DISCORD_IDS.teacherRoleId]),
+    guildMember(humanUser(DISCORD_IDS.learnerId), [DISCORD_IDS.classRoleId]),
+    guildMember(humanUser(DISCORD_IDS.otherLearnerId), [DISCORD_IDS.classRoleId]),
+    guildMember(humanUser(DISCORD_IDS.teacherId), [
+      DISCORD_IDS.teacherRoleId,
+      DISCORD_IDS.classRoleId,
+    ]),
+    guildMember(humanUser(DISCORD_IDS.principalId), [DISCORD_IDS.staffRoleId]),
+    guildMember(humanUser(DISCORD_IDS.ownerId)),
+    guildMember(botUser("Quizzy", DISCORD_IDS.otherBotId), [DISCORD_IDS.classRoleId]),
   ];
 }
 
 /** The GUILD_CREATE dispatch data for the test guild, with channels, roles and members. */
 export function guildCreateData(bot: APIUser): Record<string, unknown> {
-  const { guild_id: _guildId, ...channel } = textChannel();
+  const channels = [textChannel(), classChannel()].map(
+    ({ guild_id: _guildId, ...channel }) => channel,
+  );
   const members = guildMembers(bot);
   return {
     id: DISCORD_IDS.guildId,
@@ -198,7 +311,7 @@ export function guildCreateData(bot: APIUser): Record<string, unknown> {
     discovery_splash: null,
     banner: null,
     description: null,
-    owner_id: DISCORD_IDS.teacherId,
+    owner_id: DISCORD_IDS.ownerId,
     afk_channel_id: null,
     afk_timeout: 300,
     verification_level: 1,
@@ -221,7 +334,7 @@ export function guildCreateData(bot: APIUser): Record<string, unknown> {
     max_video_channel_users: 25,
     max_stage_video_channel_users: 50,
     application_id: null,
-    roles: roles(),
+    roles: guildRoles(),
     emojis: [],
     stickers: [],
     joined_at: "2025-09-01T08:00:00.000000+00:00",
@@ -230,7 +343,7 @@ export function guildCreateData(bot: APIUser): Record<string, unknown> {
     member_count: members.length,
     voice_states: [],
     members,
-    channels: [channel],
+    channels,
     threads: [],
     presences: [],
     stage_instances: [],

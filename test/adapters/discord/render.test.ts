@@ -24,6 +24,8 @@ import {
   itemKey,
   parseCustomId,
   parseModalSubmit,
+  pressedComponents,
+  renderNotice,
   renderReply,
   STATUS_ID,
   splitMarkdown,
@@ -31,7 +33,14 @@ import {
   toPlainLine,
   truncateMarkdown,
 } from "../../../src/adapters/discord/render.ts";
-import type { ProgressReply, QuestionReply, Reply, SkillView } from "../../../src/tutor/index.ts";
+import type {
+  Attachment,
+  ConfirmReply,
+  ProgressReply,
+  QuestionReply,
+  Reply,
+  SkillView,
+} from "../../../src/tutor/index.ts";
 
 const question = (overrides: Partial<QuestionReply> = {}): QuestionReply => ({
   kind: "question",
@@ -111,6 +120,14 @@ const ALL_KINDS: readonly Reply[] = [
   text("info", "Welcome to **Fractions**."),
   text("error", "Something went wrong."),
   progress(SKILLS),
+  {
+    kind: "confirm",
+    text: "Delete everything Socra keeps about you?",
+    action: "forget-confirm",
+    confirmLabel: "Delete my data",
+    cancelLabel: "Keep it",
+    isPrivate: true,
+  },
 ];
 
 /** The one message a reply renders as (most do). */
@@ -679,5 +696,141 @@ describe("long text", () => {
         },
       ),
     );
+  });
+});
+
+describe("private replies, files and confirmations", () => {
+  const png: Attachment = {
+    name: "heatmap.png",
+    mimeType: "image/png",
+    data: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    title: "Mastery by learner and skill",
+  };
+  const confirm: ConfirmReply = {
+    kind: "confirm",
+    text: "Delete everything Socra keeps about you? This cannot be undone.",
+    action: "forget-confirm",
+    confirmLabel: "Delete my data",
+    cancelLabel: "Cancel",
+    isPrivate: true,
+  };
+
+  it("uploads a reply's files with its (last) message, the title as alt text", () => {
+    const long = "| learner | mastery |\n".repeat(150);
+    const payloads = renderReply({ kind: "info", text: long, attachments: [png] });
+    expect(payloads.length).toBeGreaterThan(1);
+    expect(payloads.slice(0, -1).every((p) => p.files === undefined)).toBe(true);
+    const [file] = payloads.at(-1)?.files ?? [];
+    expect(file).toMatchObject({ name: "heatmap.png", description: png.title });
+    expect(Buffer.from((file?.attachment ?? Buffer.alloc(0)) as Buffer)).toEqual(
+      Buffer.from(png.data),
+    );
+  });
+
+  it("sends files without text, ten to a message", () => {
+    expect(renderReply({ kind: "info", text: " ", attachments: [png] })).toEqual([
+      expect.objectContaining({ files: [expect.objectContaining({ name: "heatmap.png" })] }),
+    ]);
+    const many = Array.from({ length: 12 }, (_, k) => ({ ...png, name: `f${k}.png` }));
+    const payloads = renderReply({ kind: "info", text: "Your files", attachments: many });
+    expect(payloads.map((p) => p.files?.length)).toEqual([10, 2]);
+    expect(payloads[1]?.content).toBeUndefined();
+  });
+
+  it("leaves ephemerality to the caller: a private reply is ephemeral when asked", () => {
+    const reply: Reply = { kind: "info", text: "Your report", isPrivate: true };
+    expect(only(reply).flags).toBeUndefined();
+    expect(only(reply, { ephemeral: true }).flags).toBe(MessageFlags.Ephemeral);
+  });
+
+  it("shows a confirmation with a red confirm button and a grey cancel button", () => {
+    const payload = only(confirm, { ephemeral: true });
+    expect(payload.content).toBe(confirm.text);
+    expect(payload.flags).toBe(MessageFlags.Ephemeral);
+    const rows = payload.components ?? [];
+    expectValidRows(rows);
+    expect(buttons(rows)).toEqual([
+      expect.objectContaining({
+        label: "Delete my data",
+        style: ButtonStyle.Danger,
+        custom_id: "forget-confirm:",
+      }),
+      expect.objectContaining({
+        label: "Cancel",
+        style: ButtonStyle.Secondary,
+        custom_id: "forget-cancel:",
+      }),
+    ]);
+    for (const id of customIds(rows)) {
+      const action = parseCustomId(id);
+      if (!action) return expect.fail(`unparsed ${id}`);
+      expect(toInboundAction(action)).toEqual({ id: id.slice(0, -1) });
+    }
+  });
+
+  it("disables a confirmation's buttons once one is pressed, keeping its colour", () => {
+    const rows = only(confirm).components ?? [];
+    const pressed = pressedComponents(rows, "forget-confirm:");
+    expect(buttons(pressed)).toEqual([
+      expect.objectContaining({ style: ButtonStyle.Danger, disabled: true }),
+      expect.objectContaining({ style: ButtonStyle.Secondary, disabled: true }),
+    ]);
+    const cancelled = pressedComponents(rows, "forget-cancel:");
+    expect(buttons(cancelled).map((b) => b.style)).toEqual([
+      ButtonStyle.Secondary,
+      ButtonStyle.Secondary,
+    ]);
+  });
+});
+
+describe("notices", () => {
+  const GUILD = "1300000000000000100";
+
+  it("sends a notice's text with a Start button carrying the server and the assignment", () => {
+    const [payload, ...rest] = renderNotice(
+      {
+        kind: "assignment",
+        text: "📚 Your teacher assigned you **Halves**.",
+        start: { assignmentId: "A7" },
+      },
+      GUILD,
+    );
+    expect(rest).toEqual([]);
+    expect(payload?.content).toBe("📚 Your teacher assigned you **Halves**.");
+    expect(payload?.flags).toBeUndefined();
+    expect(payload?.allowed_mentions).toEqual({ parse: [] });
+    const rows = payload?.components ?? [];
+    expectValidRows(rows);
+    const [start] = buttons(rows);
+    expect(start).toMatchObject({ label: "Start", style: ButtonStyle.Primary });
+    const id = customIds(rows)[0] ?? "";
+    expect(id).toBe(`start:${GUILD}:A7`);
+    const action = parseCustomId(id);
+    expect(action).toEqual({ id: "start", tenant: GUILD, value: "A7" });
+    if (!action) return;
+    expect(toInboundAction(action)).toEqual({ id: "start", value: "A7" });
+  });
+
+  it("has no button without start, and a plain Start without an assignment", () => {
+    expect(renderNotice({ kind: "digest", text: "A1 is closed." }, GUILD)[0]?.components).toBe(
+      undefined,
+    );
+    const [plain] = renderNotice({ kind: "review", text: "Reviews are due.", start: {} }, GUILD);
+    expect(customIds(plain?.components)).toEqual([`start:${GUILD}:`]);
+    expect(parseCustomId(`start:${GUILD}:`)).toEqual({ id: "start", tenant: GUILD });
+  });
+
+  it("leaves out what does not fit in a custom_id: a tenant that is not a server, a huge id", () => {
+    expect(encodeCustomId({ id: "start", tenant: "user:1", value: "A1" })).toBe("start::A1");
+    expect(parseCustomId("start::A1")).toEqual({ id: "start", value: "A1" });
+    const huge = "A".repeat(100);
+    expect(encodeCustomId({ id: "start", tenant: GUILD, value: huge })).toBe(`start:${GUILD}:`);
+    // An assignment id may hold a colon: only the first one ends the server.
+    expect(parseCustomId(`start:${GUILD}:x:y`)).toEqual({
+      id: "start",
+      tenant: GUILD,
+      value: "x:y",
+    });
+    expect(parseCustomId("start:nope")).toBeUndefined();
   });
 });

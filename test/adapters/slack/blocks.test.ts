@@ -1,19 +1,32 @@
 import { describe, expect, it } from "vitest";
 import {
   type Block,
+  type ButtonElement,
   choiceValue,
+  closedBlocks,
   closedQuestionBlocks,
+  filesNote,
   homeView,
+  noticeMessage,
   parseActionValue,
   renderReply,
   SLACK_LIMITS,
   type SlackMessage,
+  splitCommandText,
   splitMrkdwn,
   toMrkdwn,
   toPlainText,
   truncate,
+  unescapeCommandText,
+  withNote,
 } from "../../../src/adapters/slack/blocks.ts";
-import type { ProgressReply, QuestionReply, Reply, SkillView } from "../../../src/tutor/index.ts";
+import type {
+  ConfirmReply,
+  ProgressReply,
+  QuestionReply,
+  Reply,
+  SkillView,
+} from "../../../src/tutor/index.ts";
 
 const BLOCK_TYPES = new Set(["section", "actions", "context", "header", "divider"]);
 
@@ -427,6 +440,153 @@ describe("closedQuestionBlocks", () => {
   });
 });
 
+describe("closedBlocks", () => {
+  it("takes every button away and says what happened", () => {
+    const posted = renderReply(confirm()).blocks as unknown[];
+    const closed = closedBlocks(posted, "You chose: *Delete*") as Block[];
+    expect(actionBlocks(closed)).toEqual([]);
+    expect(closed.at(-1)).toEqual({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: "You chose: *Delete*" }],
+    });
+  });
+
+  it("keeps a message without its blocks (an ephemeral one) to the line alone", () => {
+    expect(closedBlocks([], "▶ Started")).toHaveLength(1);
+  });
+});
+
+const confirm = (overrides: Partial<ConfirmReply> = {}): ConfirmReply => ({
+  kind: "confirm",
+  text: "This deletes **everything** I keep about you here: progress, answers, assignments. It can't be undone.",
+  action: "forget-confirm",
+  confirmLabel: "Delete my data",
+  cancelLabel: "Keep my data",
+  isPrivate: true,
+  ...overrides,
+});
+
+describe("a confirmation", () => {
+  it("is the question with a red confirm button that asks again, and a cancel button", () => {
+    const message = renderReply(confirm());
+    expectValidMessage(message);
+    expect(message.blocks[0]).toMatchObject({ type: "section" });
+    expect(JSON.stringify(message.blocks[0])).toContain("*everything*");
+    const [actions] = actionBlocks(message.blocks);
+    const [yes, no] = (actions?.type === "actions" ? actions.elements : []) as ButtonElement[];
+    expect(yes).toMatchObject({
+      action_id: "forget-confirm",
+      style: "danger",
+      text: { text: "Delete my data" },
+      confirm: {
+        title: { type: "plain_text" },
+        confirm: { type: "plain_text", text: "Delete my data" },
+        deny: { type: "plain_text", text: "Keep my data" },
+        style: "danger",
+      },
+    });
+    expect(yes?.confirm?.text.text).not.toMatch(/\*\*/);
+    expect(no).toMatchObject({ action_id: "forget-cancel", text: { text: "Keep my data" } });
+    expect(no?.style).toBeUndefined();
+    // The presses come back as the tutor's actions.
+    expect(parseActionValue(yes?.action_id ?? "", yes?.value)).toEqual({ id: "forget-confirm" });
+    expect(parseActionValue(no?.action_id ?? "", no?.value)).toEqual({ id: "forget-cancel" });
+  });
+
+  it("keeps the dialog within Slack's limits", () => {
+    const long = renderReply(
+      confirm({
+        text: "word ".repeat(400),
+        confirmLabel: "x".repeat(80),
+        cancelLabel: "y".repeat(80),
+      }),
+    );
+    expectValidMessage(long);
+    const [actions] = actionBlocks(long.blocks);
+    const yes = (actions?.type === "actions" ? actions.elements[0] : undefined) as ButtonElement;
+    expect(yes.confirm?.title.text.length).toBeLessThanOrEqual(SLACK_LIMITS.confirmTitle);
+    expect(yes.confirm?.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.confirmText);
+    expect(yes.confirm?.confirm.text.length).toBeLessThanOrEqual(SLACK_LIMITS.confirmButton);
+    expect(yes.confirm?.deny.text.length).toBeLessThanOrEqual(SLACK_LIMITS.confirmButton);
+  });
+});
+
+describe("noticeMessage", () => {
+  it("an assignment: its text and a primary Start button carrying the assignment id", () => {
+    const message = noticeMessage({
+      kind: "assignment",
+      text: "📚 Your teacher assigned you **Halves**. Due 2026-12-01.\n> Read page 4 first",
+      start: { assignmentId: "A3" },
+    });
+    expectValidMessage(message);
+    expect(JSON.stringify(message.blocks)).toContain("*Halves*");
+    const [actions] = actionBlocks(message.blocks);
+    expect(actions).toMatchObject({
+      elements: [{ action_id: "start", value: "A3", style: "primary" }],
+    });
+    expect(parseActionValue("start", "A3")).toEqual({ id: "start", value: "A3" });
+  });
+
+  it("a review nudge: Start without an assignment; a digest: no button", () => {
+    const nudge = noticeMessage({ kind: "review", text: "Reviews are due.", start: {} });
+    const [actions] = actionBlocks(nudge.blocks);
+    const start = (actions?.type === "actions" ? actions.elements[0] : undefined) as ButtonElement;
+    expect(start).toMatchObject({ action_id: "start" });
+    expect(start.value).toBeUndefined();
+    expect(actionBlocks(noticeMessage({ kind: "digest", text: "All done." }).blocks)).toEqual([]);
+  });
+});
+
+describe("files and notes", () => {
+  it("says where the files went, or that they could not be sent", () => {
+    expect(filesNote(["Class heat map"], true)).toBe("📎 I've sent *Class heat map* to our DM.");
+    expect(filesNote(["a <b>"], false)).toMatch(/couldn't send \*a &lt;b&gt;\*/);
+  });
+
+  it("adds the note under a reply, as a context line and in the fallback text", () => {
+    const message = withNote(renderReply({ kind: "info", text: "Report" }), "📎 sent");
+    expectValidMessage(message);
+    expect(message.blocks.at(-1)).toEqual({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: "📎 sent" }],
+    });
+    expect(message.text).toContain("📎 sent");
+    const plain = renderReply({ kind: "info", text: "Report" });
+    expect(withNote(plain, undefined)).toBe(plain);
+  });
+});
+
+describe("slash command text", () => {
+  it.each([
+    ["", "", ""],
+    ["  progress  ", "progress", ""],
+    [
+      'assign Halves to <@U0ANA|ana smith>  <#C0CLASS|class-7a> note "read  p. 4"',
+      "assign",
+      'Halves to <@U0ANA|ana smith>  <#C0CLASS|class-7a> note "read  p. 4"',
+    ],
+    ["report\n<!subteam^S0TEACH|@teachers>", "report", "<!subteam^S0TEACH|@teachers>"],
+  ])("%j → %j + %j", (text, head, rest) => {
+    expect(splitCommandText(text)).toEqual({ head, rest });
+  });
+
+  it.each([
+    ["trains &amp; planes", "trains & planes"],
+    ["1 &lt; 2 &gt; 0", "1 < 2 > 0"],
+    ["&amp;lt;", "&lt;"],
+    ["ask <@U0ANA|ana>", "ask @ana"],
+    ["ask <@U0ANA>", "ask @U0ANA"],
+    ["in <#C0CLASS|class-7a>", "in #class-7a"],
+    ["<!subteam^S0T|@teachers> and <!here>", "@teachers and @here"],
+    [
+      "see <https://example.com|the site> or <https://example.org>",
+      "see the site or https://example.org",
+    ],
+  ])("%j reads as %j", (escaped, typed) => {
+    expect(unescapeCommandText(escaped)).toBe(typed);
+  });
+});
+
 describe("parseActionValue", () => {
   it.each([
     ["answer:3", "item-1|d", { id: "answer", itemId: "item-1", value: "d" }],
@@ -434,6 +594,10 @@ describe("parseActionValue", () => {
     ["answer", "|a", { id: "answer", value: "a" }],
     ["hint", "item-1", { id: "hint", itemId: "item-1" }],
     ["skip", "", { id: "skip" }],
+    ["start", "A12", { id: "start", value: "A12" }],
+    ["start", "", { id: "start" }],
+    ["forget-confirm", "forget-confirm", { id: "forget-confirm" }],
+    ["forget-cancel", undefined, { id: "forget-cancel" }],
     ["next", undefined, undefined],
     ["unknown", "x", undefined],
     ["hints", "x", undefined],

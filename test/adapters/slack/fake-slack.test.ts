@@ -196,6 +196,107 @@ describe("fake Slack Web API with the real WebClient", () => {
     expect(info.user).toMatchObject({ id: SLACK_IDS.learnerId, is_bot: false });
   });
 
+  it("describes users as configured: admins, owners, bots, deactivated, time zones, unknown", async () => {
+    await fake.close();
+    fake = await startFakeSlack({
+      users: {
+        U0ADMIN: { isAdmin: true, tz: "Europe/Paris", displayName: "Boss" },
+        U0OWNER: { isOwner: true, isPrimaryOwner: true, tz: null },
+        U0HELPERBOT: { isBot: true },
+        U0GONE: { isDeleted: true },
+        U0NOBODY: null,
+      },
+    });
+    const web = client();
+    expect((await web.users.info({ user: "U0ADMIN" })).user).toMatchObject({
+      is_admin: true,
+      is_owner: false,
+      tz: "Europe/Paris",
+      team_id: SLACK_IDS.teamId,
+      profile: { display_name: "Boss" },
+    });
+    const owner = (await web.users.info({ user: "U0OWNER" })).user;
+    expect(owner).toMatchObject({ is_owner: true, is_primary_owner: true });
+    expect(owner).not.toHaveProperty("tz");
+    expect((await web.users.info({ user: "U0HELPERBOT" })).user?.is_bot).toBe(true);
+    expect((await web.users.info({ user: "U0GONE" })).user?.deleted).toBe(true);
+    expect((await web.users.info({ user: SLACK_IDS.botUserId })).user?.is_bot).toBe(true);
+    await expect(web.users.info({ user: "U0NOBODY" })).rejects.toMatchObject({
+      data: { error: "user_not_found" },
+    });
+  });
+
+  it("lists a user group's users, and a channel's members page by page", async () => {
+    await fake.close();
+    fake = await startFakeSlack({
+      usergroups: { S0TEACHERS: ["U0A", "U0B"] },
+      channels: { C0CLASS: ["U01", "U02", "U03", "U04", "U05"] },
+      maxMembersPerPage: 2,
+    });
+    const web = client();
+    expect((await web.usergroups.users.list({ usergroup: "S0TEACHERS" })).users).toEqual([
+      "U0A",
+      "U0B",
+    ]);
+    await expect(web.usergroups.users.list({ usergroup: "S0NONE" })).rejects.toMatchObject({
+      data: { error: "no_such_subteam" },
+    });
+    const members: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await web.conversations.members({
+        channel: "C0CLASS",
+        limit: 100,
+        ...(cursor ? { cursor } : {}),
+      });
+      members.push(...(page.members ?? []));
+      cursor = page.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    expect(members).toEqual(["U01", "U02", "U03", "U04", "U05"]);
+    expect(fake.callsTo("conversations.members")).toHaveLength(3);
+    await expect(web.conversations.members({ channel: "C0NONE" })).rejects.toMatchObject({
+      data: { error: "channel_not_found" },
+    });
+  });
+
+  it("takes files through WebClient's filesUploadV2: upload URL, bytes, completion", async () => {
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255]);
+    const result = await client().filesUploadV2({
+      channel_id: SLACK_IDS.dmChannelId,
+      file_uploads: [
+        { file: bytes, filename: "map.png", title: "Heat map", alt_text: "A heat map" },
+        { file: Buffer.from('{"a":1}'), filename: "data.json", title: "Data" },
+      ],
+    });
+    expect(result.ok).toBe(true);
+    expect(fake.callsTo("files.getUploadURLExternal").map((c) => c.body.filename)).toEqual([
+      "map.png",
+      "data.json",
+    ]);
+    expect(fake.callsTo("upload")).toHaveLength(2);
+    expect(fake.callsTo("files.completeUploadExternal")).toHaveLength(1);
+    expect(fake.files).toEqual([
+      expect.objectContaining({
+        filename: "map.png",
+        title: "Heat map",
+        altText: "A heat map",
+        channelId: SLACK_IDS.dmChannelId,
+        isCompleted: true,
+        bytes: new Uint8Array(bytes),
+        length: bytes.length,
+      }),
+      expect.objectContaining({ filename: "data.json", title: "Data", isCompleted: true }),
+    ]);
+  });
+
+  it("refuses to complete an upload whose bytes never arrived", async () => {
+    const web = client();
+    const url = await web.files.getUploadURLExternal({ filename: "a.png", length: 3 });
+    await expect(
+      web.files.completeUploadExternal({ files: [{ id: url.file_id ?? "" }] }),
+    ).rejects.toMatchObject({ data: { error: "file_not_found" } });
+  });
+
   it("answers unknown_method for a method it does not serve", async () => {
     await expect(client().apiCall("reactions.add", { name: "tada" })).rejects.toMatchObject({
       data: { error: "unknown_method" },

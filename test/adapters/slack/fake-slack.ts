@@ -4,8 +4,13 @@ import { SLACK_IDS } from "./signing.ts";
 
 /** One request the fake received: a Web API method call or a `response_url` post. */
 export interface SlackApiCall {
-  /** The Web API method from the path (`chat.postMessage`), or `response_url`. */
+  /**
+   * The Web API method from the path (`chat.postMessage`), `response_url`, or `upload` (bytes
+   * posted to an upload URL; its body is `{ file_id, bytes }`, the byte count).
+   */
   method: string;
+  /** The request's path (`/api/chat.postMessage`, `/response_url/cmd-1`, `/upload/F00000001`). */
+  path: string;
   /** Parsed arguments; form values stay strings, JSON-encoded fields are decoded. */
   body: Record<string, unknown>;
   headers: IncomingHttpHeaders;
@@ -15,6 +20,41 @@ export interface SlackApiCall {
   status: number;
   /** The JSON the fake answered with (`ok: false` for scripted and validation errors). */
   response: Record<string, unknown>;
+}
+
+/**
+ * A workspace member as users.info describes them. Unlisted `U…`/`W…` ids are ordinary members
+ * (not admins, time zone Europe/Berlin); list one as `null` to make users.info answer
+ * `user_not_found`.
+ */
+export interface FakeSlackUser {
+  displayName?: string;
+  realName?: string;
+  /** IANA time zone; absent: users.info sends no `tz`. Default Europe/Berlin. */
+  tz?: string | null;
+  isAdmin?: boolean;
+  isOwner?: boolean;
+  isPrimaryOwner?: boolean;
+  isBot?: boolean;
+  /** A deactivated account. */
+  isDeleted?: boolean;
+  /** The user's home workspace (another one for a Slack Connect guest); default the fake's. */
+  teamId?: string;
+}
+
+/** A file uploaded through files.getUploadURLExternal and the upload URL. */
+export interface FakeSlackFile {
+  id: string;
+  filename: string;
+  /** The `length` announced to files.getUploadURLExternal. */
+  length: number;
+  altText: string | undefined;
+  /** The bytes posted to the upload URL (undefined until they arrive). */
+  bytes: Uint8Array | undefined;
+  /** Set by files.completeUploadExternal. */
+  title: string | undefined;
+  channelId: string | undefined;
+  isCompleted: boolean;
 }
 
 /** A scripted failure: an HTTP status (429 gets `Retry-After`), or an `ok: false` answer. */
@@ -29,6 +69,14 @@ export interface FakeSlackOptions {
   strictMessages?: boolean;
   /** DM channel id per user id for `conversations.open`; unknown users get `D` + their id. */
   dmChannels?: Readonly<Record<string, string>>;
+  /** users.info answers for these ids (null: `user_not_found`); see {@link FakeSlackUser}. */
+  users?: Readonly<Record<string, FakeSlackUser | null>>;
+  /** usergroups.users.list: members per user group id; others answer `no_such_subteam`. */
+  usergroups?: Readonly<Record<string, readonly string[]>>;
+  /** conversations.members: members per channel id; others answer `channel_not_found`. */
+  channels?: Readonly<Record<string, readonly string[]>>;
+  /** The most conversations.members returns per page, whatever `limit` asks (Slack: 1000). */
+  maxMembersPerPage?: number;
 }
 
 export interface FakeSlack {
@@ -42,14 +90,21 @@ export interface FakeSlack {
   failNext(method: string, failure: FakeSlackFailure, times?: number): void;
   /** A `response_url` served by the fake; posts to it are recorded as method `response_url`. */
   responseUrl(id?: string): string;
+  /** The posts to `responseUrl(id)`, in order. */
+  responsesTo(id: string): SlackApiCall[];
+  /** Files uploaded so far, in the order their upload URLs were issued. */
+  files: FakeSlackFile[];
   close(): Promise<void>;
 }
 
 /** Fields WebClient sends JSON-encoded inside form bodies. */
-const JSON_FIELDS = ["blocks", "attachments", "view", "chunks", "metadata"] as const;
+const JSON_FIELDS = ["blocks", "attachments", "view", "chunks", "metadata", "files"] as const;
 
 type Answer = { status: number; body: Record<string, unknown>; headers?: Record<string, string> };
 type Handler = (args: Record<string, unknown>) => Record<string, unknown>;
+
+/** An upload URL's path: the bytes of file `id` are posted there. */
+const UPLOAD_PATH = "/upload/";
 
 interface StoredMessage {
   channel: string;
@@ -66,6 +121,8 @@ interface StoredMessage {
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const teamId = options.teamId ?? SLACK_IDS.teamId;
   const calls: SlackApiCall[] = [];
+  const files: FakeSlackFile[] = [];
+  let origin = "";
   const failures = new Map<string, FakeSlackFailure[]>();
   const messages = new Map<string, StoredMessage>();
   // Message timestamps: one clock for every method, increasing and unique like Slack's.
@@ -281,21 +338,103 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     "users.info": (args) => {
       const userId = str(args.user);
       if (!userId || !/^[UW]/.test(userId)) return fail("user_not_found");
-      const isBot = userId === SLACK_IDS.botUserId;
-      const name = isBot ? "socra" : userId.slice(1).toLowerCase();
+      const listed = options.users?.[userId];
+      if (listed === null) return fail("user_not_found");
+      const isOwnBot = userId === SLACK_IDS.botUserId;
+      const fallbackName = isOwnBot ? "socra" : userId.slice(1).toLowerCase();
+      const user = listed ?? {};
+      const displayName = user.displayName ?? fallbackName;
+      const realName = user.realName ?? fallbackName;
+      const tz = user.tz === undefined ? "Europe/Berlin" : user.tz;
       return {
         ok: true,
         user: {
           id: userId,
-          team_id: teamId,
-          name,
-          deleted: false,
-          real_name: name,
-          tz: "Europe/Berlin",
-          tz_offset: 3600,
-          is_bot: isBot,
-          profile: { real_name: name, display_name: name, team: teamId },
+          team_id: user.teamId ?? teamId,
+          name: fallbackName,
+          deleted: user.isDeleted ?? false,
+          real_name: realName,
+          ...(tz === null ? {} : { tz, tz_label: tz, tz_offset: 3600 }),
+          is_admin: user.isAdmin ?? false,
+          is_owner: user.isOwner ?? false,
+          is_primary_owner: user.isPrimaryOwner ?? false,
+          is_restricted: false,
+          is_ultra_restricted: false,
+          is_bot: user.isBot ?? isOwnBot,
+          is_app_user: false,
+          profile: { real_name: realName, display_name: displayName, team: user.teamId ?? teamId },
         },
+      };
+    },
+    "usergroups.users.list": (args) => {
+      const group = str(args.usergroup);
+      if (!group) return fail("invalid_arguments");
+      const members = options.usergroups?.[group];
+      if (!members) return fail("no_such_subteam");
+      return { ok: true, users: [...members] };
+    },
+    "conversations.members": (args) => {
+      const channel = str(args.channel);
+      const members = channel ? options.channels?.[channel] : undefined;
+      if (!members) return fail("channel_not_found");
+      const limit = Math.min(
+        Number(args.limit ?? 100) || 100,
+        options.maxMembersPerPage ?? 1000,
+        1000,
+      );
+      // Slack's cursors are opaque: here, the offset of the next page in base64.
+      const cursor = str(args.cursor);
+      const start = cursor ? Number(Buffer.from(cursor, "base64").toString("utf8")) : 0;
+      if (!Number.isInteger(start) || start < 0 || start > members.length)
+        return fail("invalid_cursor");
+      const end = start + limit;
+      return {
+        ok: true,
+        members: members.slice(start, end),
+        response_metadata: {
+          next_cursor:
+            end < members.length ? Buffer.from(String(end), "utf8").toString("base64") : "",
+        },
+      };
+    },
+    "files.getUploadURLExternal": (args) => {
+      const filename = str(args.filename);
+      const length = Number(args.length);
+      if (!filename || !Number.isInteger(length) || length <= 0) return fail("invalid_arguments");
+      const id = `F${String(files.length + 1).padStart(8, "0")}`;
+      files.push({
+        id,
+        filename,
+        length,
+        altText: str(args.alt_text),
+        bytes: undefined,
+        title: undefined,
+        channelId: undefined,
+        isCompleted: false,
+      });
+      return { ok: true, upload_url: `${origin}${UPLOAD_PATH}${id}`, file_id: id };
+    },
+    "files.completeUploadExternal": (args) => {
+      const listed = Array.isArray(args.files)
+        ? (args.files as { id?: unknown; title?: unknown }[])
+        : [];
+      if (listed.length === 0) return fail("invalid_arguments");
+      const found: FakeSlackFile[] = [];
+      for (const entry of listed) {
+        const file = files.find((f) => f.id === entry.id);
+        // Slack completes only files whose bytes arrived, with the announced length.
+        if (!file?.bytes || file.bytes.length !== file.length) return fail("file_not_found");
+        found.push(file);
+      }
+      const channel = str(args.channel_id);
+      for (const [k, file] of found.entries()) {
+        file.title = str(listed[k]?.title) ?? file.filename;
+        file.channelId = channel ? resolveChannel(channel) : undefined;
+        file.isCompleted = true;
+      }
+      return {
+        ok: true,
+        files: found.map((file) => ({ id: file.id, title: file.title, name: file.filename })),
       };
     },
   };
@@ -321,21 +460,59 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return { status: 200, body: handler(args) };
   };
 
+  /** The bytes posted to an upload URL: a multipart form (WebClient's) or the raw body. */
+  const receiveUpload = async (id: string, raw: Buffer, contentType: string | undefined) => {
+    const file = files.find((f) => f.id === id);
+    if (!file) return { status: 404, text: "no such upload" };
+    let bytes: Uint8Array = new Uint8Array(raw);
+    if (contentType?.startsWith("multipart/form-data")) {
+      const form = await new Response(new Uint8Array(raw), {
+        headers: { "content-type": contentType },
+      }).formData();
+      const part = [...form.values()].find((value) => typeof value !== "string");
+      if (!part || typeof part === "string") return { status: 400, text: "no file in the form" };
+      bytes = new Uint8Array(await part.arrayBuffer());
+    }
+    file.bytes = bytes;
+    return { status: 200, text: `OK - ${bytes.length}` };
+  };
+
   const server = createServer((request, response) => {
     readBody(request)
-      .then((raw) => {
+      .then(async (raw) => {
         const path = new URL(request.url ?? "/", "http://127.0.0.1").pathname;
+        if (path.startsWith(UPLOAD_PATH)) {
+          const id = decodeURIComponent(path.slice(UPLOAD_PATH.length));
+          const result = await receiveUpload(id, raw, request.headers["content-type"]);
+          calls.push({
+            method: "upload",
+            path,
+            body: { file_id: id, bytes: raw.length },
+            headers: request.headers,
+            token: /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1],
+            status: result.status,
+            response: { text: result.text },
+          });
+          response.writeHead(result.status, { "content-type": "text/plain" });
+          response.end(result.text);
+          return;
+        }
         const method = path.startsWith("/api/")
           ? path.slice("/api/".length)
           : path.startsWith("/response_url/")
             ? "response_url"
             : path;
-        const body = parseArguments(raw, request.headers["content-type"], request.url);
+        const body = parseArguments(
+          raw.toString("utf8"),
+          request.headers["content-type"],
+          request.url,
+        );
         const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? "")?.[1];
         const token = bearer ?? (typeof body.token === "string" ? body.token : undefined);
         const result = answer(method, body, token);
         calls.push({
           method,
+          path,
           body,
           headers: request.headers,
           token,
@@ -358,11 +535,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     server.listen(0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const origin = `http://127.0.0.1:${port}`;
+  origin = `http://127.0.0.1:${port}`;
 
   return {
     url: `${origin}/api/`,
     calls,
+    files,
     callsTo: (method) => calls.filter((call) => call.method === method),
     failNext: (method, failure, times = 1) => {
       const queue = failures.get(method) ?? [];
@@ -370,6 +548,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       failures.set(method, queue);
     },
     responseUrl: (id = "1") => `${origin}/response_url/${encodeURIComponent(id)}`,
+    responsesTo: (id) =>
+      calls.filter((call) => call.path === `/response_url/${encodeURIComponent(id)}`),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
@@ -378,11 +558,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
+function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
     request.on("error", reject);
   });
 }

@@ -79,7 +79,24 @@ describe("Slack fixtures", () => {
     },
   );
 
-  it.each(names.filter((name) => name.startsWith("block-actions-")))(
+  const actionFixtures = names.filter((name) => name.startsWith("block-actions-"));
+
+  it.each(actionFixtures.filter((name) => name.endsWith("-ephemeral")))(
+    "%s is a block_actions payload on an ephemeral message, which Slack leaves out",
+    (name) => {
+      const payload = loadSlackFixture(name);
+      expect(payload).toMatchObject({
+        type: "block_actions",
+        user: { id: SLACK_IDS.learnerId },
+        container: { type: "message", message_ts: expect.any(String), is_ephemeral: true },
+        response_url: expect.any(String),
+        actions: [{ action_id: expect.any(String), block_id: expect.any(String) }],
+      });
+      expect(payload).not.toHaveProperty("message");
+    },
+  );
+
+  it.each(actionFixtures.filter((name) => !name.endsWith("-ephemeral")))(
     "%s is a block_actions payload on a bot message",
     (name) => {
       const payload = loadSlackFixture(name);

@@ -1,39 +1,22 @@
-import { createServer } from "node:net";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../../src/config.ts";
-import { type Server, serve } from "../../../src/serve.ts";
-import { FIXTURES, silentLogger } from "../../tutor/harness.ts";
+import type { Server } from "../../../src/serve.ts";
 import { scriptedLlm } from "../../tutor/scripted-llm.ts";
-import { type FakeSlack, type SlackApiCall, startFakeSlack } from "./fake-slack.ts";
+import type { FakeSlack, SlackApiCall } from "./fake-slack.ts";
 import { loadSlackFixture } from "./fixtures.ts";
+import {
+  blocksText,
+  callsOf,
+  SECRET,
+  type SlackUnderTest,
+  startSlack,
+  waitFor,
+} from "./harness.ts";
 import { actionBody, CONTENT_TYPE, commandBody, eventBody, signedRequest } from "./signing.ts";
 
-const SECRET = "test-signing-secret";
 const LEARNER = { tenant: "T0TEAM", learner: "U0LEARNER" };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-/** Waits until the fake has seen `count` calls of `method` (the turn runs after the ack). */
-async function callsOf(fake: FakeSlack, method: string, count: number): Promise<SlackApiCall[]> {
-  const deadline = Date.now() + 10_000;
-  while (fake.callsTo(method).length < count && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  return fake.callsTo(method);
-}
-
-const blocksText = (call: SlackApiCall | undefined) => JSON.stringify(call?.body.blocks ?? []);
-
 describe("Slack: the tutor through Bolt's HTTP receiver", () => {
+  let slack: SlackUnderTest;
   let fake: FakeSlack;
   let server: Server;
   let events: string;
@@ -88,21 +71,11 @@ describe("Slack: the tutor through Bolt's HTTP receiver", () => {
     );
 
   beforeAll(async () => {
-    fake = await startFakeSlack();
-    const port = await freePort();
-    const config = loadConfig({
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: "xoxb-test-token",
-      SLACK_API_URL: fake.url,
-      PORT: String(port),
-    });
-    server = await serve(config, { courseFile: join(FIXTURES, "mini.yaml"), logger: silentLogger });
-    base = `http://127.0.0.1:${port}`;
-    events = `${base}/slack/events`;
+    slack = await startSlack();
+    ({ fake, server, base, events } = slack);
   });
   afterAll(async () => {
-    await server?.close();
-    await fake?.close();
+    await slack?.close();
   });
 
   it("rejects bad, stale and unsigned requests with 401, before the tutor", async () => {
@@ -259,20 +232,12 @@ describe("Slack: the tutor through Bolt's HTTP receiver", () => {
 });
 
 describe("Slack: streamed LLM text", () => {
+  let slack: SlackUnderTest;
   let fake: FakeSlack;
-  let server: Server;
   let events: string;
   const explanation = "Share 6 sweets fairly between two friends. Each friend gets 3 of them.";
 
   beforeAll(async () => {
-    fake = await startFakeSlack();
-    const port = await freePort();
-    const config = loadConfig({
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: "xoxb-test-token",
-      SLACK_API_URL: fake.url,
-      PORT: String(port),
-    });
     const llm = scriptedLlm({
       explain: (_input, call) => {
         const [first = "", second = ""] = explanation.split(". ");
@@ -281,16 +246,11 @@ describe("Slack: streamed LLM text", () => {
         return explanation;
       },
     });
-    server = await serve(config, {
-      courseFile: join(FIXTURES, "mini.yaml"),
-      logger: silentLogger,
-      llm,
-    });
-    events = `http://127.0.0.1:${port}/slack/events`;
+    slack = await startSlack({}, {}, llm);
+    ({ fake, events } = slack);
   });
   afterAll(async () => {
-    await server?.close();
-    await fake?.close();
+    await slack?.close();
   });
 
   it("streams into a mention's thread with Slack's chat streaming", async () => {
@@ -344,12 +304,14 @@ describe("Slack: streamed LLM text", () => {
         ),
         CONTENT_TYPE.json,
       );
-    const before = fake.callsTo("chat.postMessage").length;
+    // Only this DM's posts: the mention test's thread may still be getting its last message.
+    const dmPosts = () => fake.callsTo("chat.postMessage").filter((c) => c.body.channel === "D0DM");
     await dmEvent("/interests trains", "EvD1"); // nothing cached for this learner's situation
-    const posted = (await callsOf(fake, "chat.postMessage", before + 1)).length;
+    await waitFor(() => dmPosts().length >= 1);
+    const posted = dmPosts().length;
     await dmEvent("/explain", "EvD2");
     const update = (await callsOf(fake, "chat.update", 1)).at(-1);
-    const first = fake.callsTo("chat.postMessage")[posted];
+    const first = dmPosts()[posted];
     expect(first?.body.text).toContain("Share 6 sweets fairly");
     expect(update?.body.ts).toBe(first?.response.ts);
     expect(String(update?.body.text)).toContain("Each friend gets 3");
@@ -358,18 +320,8 @@ describe("Slack: streamed LLM text", () => {
 
 describe("Slack: /tutor start in a channel", () => {
   it("moves practice to the learner's DM and says so only to them", async () => {
-    const fake = await startFakeSlack({ dmChannels: { U0CHANNELLEARNER: "D0MOVED" } });
-    const port = await freePort();
-    const config = loadConfig({
-      SLACK_SIGNING_SECRET: SECRET,
-      SLACK_BOT_TOKEN: "xoxb-test-token",
-      SLACK_API_URL: fake.url,
-      PORT: String(port),
-    });
-    const server = await serve(config, {
-      courseFile: join(FIXTURES, "mini.yaml"),
-      logger: silentLogger,
-    });
+    const slack = await startSlack({}, { dmChannels: { U0CHANNELLEARNER: "D0MOVED" } });
+    const { fake, events } = slack;
     try {
       const fields = {
         ...(loadSlackFixture("command-hint-channel") as Record<string, string>),
@@ -378,19 +330,13 @@ describe("Slack: /tutor start in a channel", () => {
         user_id: "U0CHANNELLEARNER",
         response_url: fake.responseUrl("start"),
       };
-      const response = await signedRequest(
-        `http://127.0.0.1:${port}/slack/events`,
-        SECRET,
-        commandBody(fields),
-        CONTENT_TYPE.form,
-      );
+      const response = await signedRequest(events, SECRET, commandBody(fields), CONTENT_TYPE.form);
       expect(response.status).toBe(200);
       const posts = await callsOf(fake, "chat.postMessage", 2);
       expect(posts.every((c) => c.body.channel === "D0MOVED")).toBe(true);
       expect(JSON.stringify(fake.callsTo("response_url"))).toContain("direct messages");
     } finally {
-      await server.close();
-      await fake.close();
+      await slack.close();
     }
   });
 });
