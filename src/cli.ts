@@ -243,7 +243,7 @@ function runSimulate(args: string[]): void {
     throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   const seedCount = positiveInteger("seeds", values.seeds);
   const policies = policy === "all" ? POLICIES : [policy as SimulationPolicy];
-  const runs: (Omit<SimulationRun, "accuracyCurve"> & { seed: number })[] = [];
+  const runs: (Omit<SimulationRun, "accuracyCurve" | "declaredCurve"> & { seed: number })[] = [];
   const comparisons: (SimulationComparison & { seed: number })[] = [];
   for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
     const report = simulate(
@@ -258,7 +258,7 @@ function runSimulate(args: string[]): void {
       [...new Set<SimulationPolicy>([...policies, "fixed"])],
       GENERATORS,
     );
-    for (const { accuracyCurve: _curve, ...run } of report.runs) {
+    for (const { accuracyCurve: _curve, declaredCurve: _declared, ...run } of report.runs) {
       if (policies.includes(run.policy)) runs.push({ seed, ...run });
     }
     for (const comparison of report.comparisons) comparisons.push({ seed, ...comparison });
@@ -296,7 +296,10 @@ function runSimulate(args: string[]): void {
       ]),
     ),
   );
-  out("\nItems per learner each policy needs to reach the fixed policy's post-test accuracy:");
+  out(
+    "\nItems per learner each policy needs to reach the fixed policy's post-test accuracy" +
+      " (every session cut at that many items), and its under-practice at that point:",
+  );
   out(
     table(
       [
@@ -307,6 +310,7 @@ function runSimulate(args: string[]): void {
         "fixed post-test",
         "items to match",
         "savings",
+        "under-practice then",
       ],
       comparisons.map((c) => [
         String(c.seed),
@@ -316,6 +320,7 @@ function runSimulate(args: string[]): void {
         pct(c.fixedPostTestAccuracy),
         c.itemsToMatch === null ? "never" : String(c.itemsToMatch),
         c.itemSavings === null ? "-" : pct(c.itemSavings),
+        c.underPracticeAtMatch === null ? "-" : pct(c.underPracticeAtMatch),
       ]),
     ),
   );

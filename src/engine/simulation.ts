@@ -26,8 +26,9 @@ export interface SimulatedCourse {
 /**
  * adaptive: this engine. fixed: N items per skill in course order. random: the same budget on
  * random skills, blind to prerequisites. oracle: a reference that sees the true state and
- * practises each skill, in course order, exactly until it is learned (or the session cap), the
- * best any mastery policy could do.
+ * parameters: it practises only unlearned skills whose prerequisites are learned, each exactly
+ * until it is learned, always the one where an item raises the post-test most; what a mastery
+ * policy with perfect knowledge would do.
  */
 export type SimulationPolicy = "adaptive" | "fixed" | "random" | "oracle";
 export type GeneratorKind = "bkt" | "logistic";
@@ -39,6 +40,12 @@ interface SimulatedLearner {
   isLearned(skillId: string): boolean;
   /** P(correct) on a fresh, typical item of the skill now: the post-test. */
   postTest(skillId: string): number;
+  /**
+   * The true expected rise of postTest(skillId) per item practised from now on (the oracle's
+   * view): for gradual learning, the best average over the next few items, so that a skill
+   * still on the flat start of its learning curve is not passed over for ever.
+   */
+  practiceGain(skillId: string): number;
 }
 
 interface Generator {
@@ -91,6 +98,11 @@ export interface SimulationRun {
   readonly stuckRate: number;
   /** Mean post-test accuracy after k items (index k; a finished session keeps its last value). */
   readonly accuracyCurve: readonly number[];
+  /**
+   * After k items: skills declared finished, summed over learners, and how many of those were
+   * not truly learned then (a finished session keeps its last value).
+   */
+  readonly declaredCurve: readonly (readonly [declared: number, unlearned: number])[];
 }
 
 /** How many items a policy needs to match the fixed policy's post-test accuracy. */
@@ -103,6 +115,11 @@ export interface SimulationComparison {
   readonly itemsToMatch: number | null;
   /** 1 − itemsToMatch / fixedItemsPerLearner. */
   readonly itemSavings: number | null;
+  /**
+   * At that point (sessions cut at itemsToMatch items), the share of the skills the policy had
+   * declared mastered that were not truly learned (null: never matched, or nothing declared).
+   */
+  readonly underPracticeAtMatch: number | null;
 }
 
 export interface SimulationReport {
@@ -222,6 +239,14 @@ function createBktGenerator(course: SimulatedCourse, seed: string): Generator {
           const p = skillParams.get(skillId) as BktParams;
           return known.has(skillId) ? 1 - p.slip : p.guess;
         },
+        practiceGain: (skillId) => {
+          if (known.has(skillId)) return 0;
+          const p = skillParams.get(skillId) as BktParams;
+          const ready = graph.prerequisitesOf(skillId).every((id) => known.has(id));
+          const learn =
+            (learnRate.get(skillId) as number) * (ready ? 1 : PREREQUISITE_LEARNING_FACTOR);
+          return learn * Math.max(0, 1 - p.slip - p.guess);
+        },
       };
     },
   };
@@ -244,6 +269,8 @@ const LOGISTIC_POPULATION = {
 } as const;
 /** A logistic learner has learned a skill when they would answer a typical item right 80% of the time. */
 const LOGISTIC_LEARNED_AT = logit(0.8);
+/** How far ahead the oracle looks when it weighs a gradually learned skill. */
+const ORACLE_LOOKAHEAD_ITEMS = 20;
 
 /**
  * Logistic (IRT/AFM-style) learners, a different world from BKT: knowledge grows gradually.
@@ -279,21 +306,28 @@ function createLogisticGenerator(course: SimulatedCourse, seed: string): Generat
         proficiency.set(skillId, ability - (difficulty.get(skillId) as number));
       const isLearned = (skillId: string): boolean =>
         (proficiency.get(skillId) as number) >= LOGISTIC_LEARNED_AT;
+      const stepOf = (skillId: string): number =>
+        (gain.get(skillId) as number) *
+        learningRate *
+        (graph.prerequisitesOf(skillId).every(isLearned) ? 1 : PREREQUISITE_LEARNING_FACTOR);
       return {
         answer(item, answerRng) {
           const skillId = item.skillIds[0] as string;
           const eta = (proficiency.get(skillId) as number) - (itemDifficulty.get(item.id) ?? 0);
           const isCorrect = answerRng.chance(sigmoid(eta));
-          const ready = graph.prerequisitesOf(skillId).every(isLearned);
-          const step =
-            (gain.get(skillId) as number) *
-            learningRate *
-            (ready ? 1 : PREREQUISITE_LEARNING_FACTOR);
-          proficiency.set(skillId, (proficiency.get(skillId) as number) + step);
+          proficiency.set(skillId, (proficiency.get(skillId) as number) + stepOf(skillId));
           return isCorrect;
         },
         isLearned,
         postTest: (skillId) => sigmoid(proficiency.get(skillId) as number),
+        practiceGain: (skillId) => {
+          const eta = proficiency.get(skillId) as number;
+          const step = stepOf(skillId);
+          let best = 0;
+          for (let n = 1; n <= ORACLE_LOOKAHEAD_ITEMS; n++)
+            best = Math.max(best, (sigmoid(eta + n * step) - sigmoid(eta)) / n);
+          return best;
+        },
       };
     },
   };
@@ -356,6 +390,7 @@ function playAdaptive(
   settings: Settings,
   seed: string,
   give: (item: PracticeItem) => boolean,
+  declare: (finished: readonly string[]) => void,
 ): Session {
   const state = createLearnerState();
   const stuck = new Set<string>();
@@ -373,6 +408,7 @@ function playAdaptive(
     const chosen = chooseItem(candidates, state.recentItems, `${seed}/${turn}`);
     const item = items.find((i) => i.id === chosen.id) as PracticeItem;
     recordResponse(state, model, { item, isCorrect: give(item), at: 0 });
+    declare(course.graph.skillIds.filter((id) => state.skills[id]?.isMastered));
   }
   const finished = new Set(course.graph.skillIds.filter((id) => state.skills[id]?.isMastered));
   return { finished, stuck: stuck.size };
@@ -398,6 +434,7 @@ function runPolicy(
   let toMastery = 0;
   let toMasteryCount = 0;
   const curves: number[][] = [];
+  const declaredCurves: (readonly [number, number])[][] = [];
   for (let l = 0; l < settings.learners; l++) {
     // The same learners, with the same luck, face every policy (common random numbers).
     const seed = `${settings.seed}/learner/${l}`;
@@ -410,6 +447,17 @@ function runPolicy(
     const meanPostTest = (): number =>
       skillIds.reduce((sum, id) => sum + learner.postTest(id), 0) / skillIds.length;
     const curve = [meanPostTest()];
+    // Skills declared finished after k items, and how many of them are not truly learned then.
+    const declaredCurve: (readonly [number, number])[] = [[0, 0]];
+    const declare = (finished: Iterable<string>): void => {
+      let count = 0;
+      let unlearned = 0;
+      for (const id of finished) {
+        count++;
+        if (!learner.isLearned(id)) unlearned++;
+      }
+      declaredCurve[declaredCurve.length - 1] = [count, unlearned];
+    };
     const give = (item: PracticeItem): boolean => {
       const skillId = item.skillIds[0] as string;
       if (learner.isLearned(skillId)) overPractice++;
@@ -425,20 +473,30 @@ function runPolicy(
       }
       items++;
       curve.push(meanPostTest());
+      declaredCurve.push(declaredCurve[declaredCurve.length - 1] as readonly [number, number]);
       return isCorrect;
     };
     let session: Session;
     if (policy === "adaptive") {
-      session = playAdaptive(course, model, settings, seed, give);
+      session = playAdaptive(course, model, settings, seed, give, declare);
     } else if (policy === "oracle") {
-      for (const skillId of skillIds) {
+      const cap = settings.maxItemsPerSkill * skillIds.length;
+      const learned = (): string[] => skillIds.filter((id) => learner.isLearned(id));
+      for (let k = 0; k < cap; k++) {
+        const open = skillIds.filter(
+          (id) =>
+            !learner.isLearned(id) && course.graph.prerequisitesOf(id).every(learner.isLearned),
+        );
+        if (open.length === 0) break;
+        const skillId = open.reduce((best, id) =>
+          learner.practiceGain(id) > learner.practiceGain(best) ? id : best,
+        );
         const pool = course.items.get(skillId) as readonly PracticeItem[];
-        for (let k = 0; k < settings.maxItemsPerSkill && !learner.isLearned(skillId); k++) {
-          give(pool[k % pool.length] as PracticeItem);
-        }
+        give(pool[(practised.get(skillId) ?? 0) % pool.length] as PracticeItem);
+        declare(learned());
       }
       // The oracle finishes exactly the skills that are learned; the rest hit the cap.
-      const finished = new Set(skillIds.filter((id) => learner.isLearned(id)));
+      const finished = new Set(learned());
       session = { finished, stuck: skillIds.length - finished.size };
     } else {
       if (policy === "fixed") {
@@ -454,6 +512,7 @@ function runPolicy(
       }
       session = { finished: new Set(skillIds), stuck: 0 };
     }
+    declare(session.finished);
     for (const id of session.finished) {
       finishedCount++;
       if (!learner.isLearned(id)) finishedUnlearned++;
@@ -466,6 +525,7 @@ function runPolicy(
       toMasteryCount++;
     }
     curves.push(curve);
+    declaredCurves.push(declaredCurve);
   }
   // Learners who finished early keep their final accuracy for every later k.
   const length = Math.max(...curves.map((curve) => curve.length));
@@ -486,12 +546,30 @@ function runPolicy(
     learnedRate: learned / pairs,
     stuckRate: stuck / pairs,
     accuracyCurve,
+    declaredCurve: Array.from({ length }, (_, k) => {
+      let declared = 0;
+      let unlearned = 0;
+      for (const curve of declaredCurves) {
+        const [d, u] = curve[Math.min(k, curve.length - 1)] as readonly [number, number];
+        declared += d;
+        unlearned += u;
+      }
+      return [declared, unlearned] as const;
+    }),
   };
 }
 
-/** Items after which a policy's accuracy curve first reaches the fixed policy's final accuracy. */
+/**
+ * Items after which a policy's accuracy curve first reaches the fixed policy's final accuracy:
+ * the smallest per-learner session cap k at which the policy's mean post-test accuracy, every
+ * session cut at k items, is at least the fixed policy's; and the policy's under-practice then.
+ */
 function compare(run: SimulationRun, fixed: SimulationRun): SimulationComparison {
   const k = run.accuracyCurve.findIndex((accuracy) => accuracy >= fixed.postTestAccuracy - 1e-12);
+  const [declared, unlearned] = (k < 0 ? [0, 0] : run.declaredCurve[k]) as readonly [
+    number,
+    number,
+  ];
   return {
     generator: fixed.generator,
     policy: run.policy,
@@ -499,6 +577,7 @@ function compare(run: SimulationRun, fixed: SimulationRun): SimulationComparison
     fixedPostTestAccuracy: fixed.postTestAccuracy,
     itemsToMatch: k < 0 ? null : k,
     itemSavings: k < 0 ? null : 1 - k / fixed.itemsPerLearner,
+    underPracticeAtMatch: declared === 0 ? null : unlearned / declared,
   };
 }
 

@@ -56,6 +56,15 @@ function learner(
   return state;
 }
 
+/** Sets P(known) of skills already in the learner's state. */
+function withPKnown(state: LearnerState, pKnown: Record<string, number>): LearnerState {
+  for (const [skillId, p] of Object.entries(pKnown)) {
+    const progress = state.skills[skillId];
+    if (progress) progress.pKnown = p;
+  }
+  return state;
+}
+
 const assign = (id: string, skillIds: string[], extra: Partial<Assignment> = {}): Assignment => ({
   id,
   skillIds,
@@ -82,9 +91,21 @@ const cases: Case[] = [
     expected: { kind: "practice", skillId: "simplify", reason: "frontier" },
   },
   {
-    name: "frontier: the skill under way comes before new ones",
-    learner: learner(["equivalent"], { multiply: 3 }),
+    name: "frontier: the skill where an item should raise success most, not the one under way",
+    learner: learner(["equivalent", "simplify", "add-unlike"], { multiply: 3 }),
+    expected: { kind: "practice", skillId: "add-mixed", reason: "frontier" },
+  },
+  {
+    name: "frontier: a skill the learner knows less comes first, whatever the course order",
+    learner: withPKnown(learner(["equivalent", "simplify", "add-unlike"], { multiply: 3 }), {
+      multiply: 0.1,
+    }),
     expected: { kind: "practice", skillId: "multiply", reason: "frontier" },
+  },
+  {
+    name: "frontier: a probably known skill that alone blocks another is confirmed first",
+    learner: withPKnown(learner([], { equivalent: 3 }), { equivalent: 0.8 }),
+    expected: { kind: "practice", skillId: "equivalent", reason: "frontier" },
   },
   {
     name: "assignment: an assigned skill comes first",

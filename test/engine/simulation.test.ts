@@ -46,6 +46,14 @@ describe("simulation", () => {
     const fixed = report.runs.find((r) => r.generator === "bkt" && r.policy === "fixed");
     expect(fixed?.itemsPerLearner).toBe(50);
     expect(report.comparisons.map((c) => `${c.generator}/${c.policy}`)).toContain("bkt/adaptive");
+    for (const comparison of report.comparisons) {
+      if (comparison.underPracticeAtMatch !== null) {
+        expect(comparison.underPracticeAtMatch).toBeGreaterThanOrEqual(0);
+        expect(comparison.underPracticeAtMatch).toBeLessThanOrEqual(1);
+      }
+      // The oracle sees the truth: it never calls an unlearned skill done.
+      if (comparison.policy === "oracle") expect(comparison.underPracticeAtMatch ?? 0).toBe(0);
+    }
   });
 
   it("the adaptive policy declares mastery far more reliably than fixed practice finishes skills", () => {
