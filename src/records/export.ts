@@ -1,5 +1,5 @@
 import type { Course } from "../content/index.ts";
-import type { LearnerKey, TutorStore } from "../tutor/index.ts";
+import { type LearnerKey, ROSTER_NAME, type TutorStore } from "../tutor/index.ts";
 import {
   type LearningEvent,
   type StatementContext,
@@ -109,7 +109,7 @@ export interface ExportOptions {
 export async function* exportStatements(options: ExportOptions): AsyncGenerator<XapiStatement> {
   const courses = new Map(options.courses.map((course) => [course.id, course]));
   for (const tenant of options.tenants) {
-    const roster = await options.store.readRecords({ tenant, name: "learners" });
+    const roster = await options.store.readRecords({ tenant, name: ROSTER_NAME });
     for (const [learner, json] of Object.entries(roster).sort(([a], [b]) => a.localeCompare(b))) {
       const platform = (JSON.parse(json) as { platform?: string }).platform ?? "console";
       const entries = (

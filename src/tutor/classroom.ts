@@ -85,9 +85,7 @@ const DATA_COMMANDS = ["my-data", "forget-me"] as const;
 export type ClassroomCommand = (typeof TEACHER_ONLY)[number] | (typeof DATA_COMMANDS)[number];
 
 export function isClassroomCommand(name: string): name is ClassroomCommand {
-  return (
-    (TEACHER_ONLY as readonly string[]).includes(name) || name === "my-data" || name === "forget-me"
-  );
+  return ([...TEACHER_ONLY, ...DATA_COMMANDS] as readonly string[]).includes(name);
 }
 
 /** The record set naming every tenant with learners (for exports across tenants). */
@@ -118,7 +116,7 @@ export interface Classroom {
   /** Adds a learner to their tenant's roster (once per learner). */
   enroll(key: LearnerKey, platform: string, record: LearnerRecord): Promise<void>;
   /** The engine's view of the learner's open assignments in a course. */
-  assignmentsFor(record: LearnerRecord, course: Course, now: number): Assignment[];
+  assignmentsFor(record: LearnerRecord, course: Course): Assignment[];
   /** Marks finished assignments; returns the ids that were completed now. */
   settle(record: LearnerRecord, runtime: CourseRuntime, now: number): string[];
   /** After a turn that completed assignments: the teacher's digest once everyone is done. */
@@ -696,8 +694,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
   // -------------------------------------------------------------------------------------------
   // Assignments in the engine
 
-  function assignmentsFor(record: LearnerRecord, course: Course, now: number): Assignment[] {
-    void now;
+  function assignmentsFor(record: LearnerRecord, course: Course): Assignment[] {
     return Object.entries(record.assignments)
       .filter(([, a]) => a.courseId === course.id && a.completedAt === undefined)
       .map(([id, a]) => ({

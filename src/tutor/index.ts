@@ -1,5 +1,5 @@
 export * from "./assist.ts";
-export { quietHoursEnd, TENANTS_KEY } from "./classroom.ts";
+export { quietHoursEnd, ROSTER_NAME, TENANTS_KEY } from "./classroom.ts";
 export {
   bar as masteryBar,
   reasonLabel,

@@ -761,7 +761,7 @@ export function createTutor(deps: TutorDeps): Tutor {
         learner: state,
         model,
         now: context.now,
-        assignments: classroom.assignmentsFor(context.record, course, context.now),
+        assignments: classroom.assignmentsFor(context.record, course),
         options: { stuckAfterAttempts: STUCK_AFTER },
       });
       if (target.kind === "done") return undefined;

@@ -1,14 +1,15 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type {
-  ClassroomPlatform,
-  Inbound,
-  Notice,
-  Reply,
-  StreamEvent,
-  Tutor,
-  TutorStore,
+import {
+  type ClassroomPlatform,
+  type Inbound,
+  type Notice,
+  type Reply,
+  ROSTER_NAME,
+  type StreamEvent,
+  type Tutor,
+  type TutorStore,
 } from "../../tutor/index.ts";
 import { renderNotice, renderReply, replyToJson } from "./render.ts";
 
@@ -114,7 +115,9 @@ export async function runConsole(options: ConsoleOptions): Promise<void> {
     if (as?.[1]) {
       // Act as another local learner (to try a teacher's assignment from the learner's side).
       learner = as[1];
-      output.write(`(You are now ${learner}.)\n\n`);
+      output.write(
+        options.json ? `${JSON.stringify({ as: learner })}\n` : `(You are now ${learner}.)\n\n`,
+      );
       await send({ command: { name: "start", args: "" } });
     } else if (pendingConfirm !== undefined) {
       const answer = line.trim().toLowerCase();
@@ -146,7 +149,7 @@ function consolePlatform(
     async membersOf(tenant, target) {
       if (target.kind === "user") return [target.id];
       if (!options.store) return undefined;
-      const roster = await options.store.readRecords({ tenant, name: "learners" });
+      const roster = await options.store.readRecords({ tenant, name: ROSTER_NAME });
       return Object.keys(roster);
     },
     async notify(_tenant, user, notice) {
