@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { afterEach, describe, expect, inject, it } from "vitest";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import { main } from "../src/cli.ts";
 import { loadConfig } from "../src/config.ts";
 import { type App, createApp } from "../src/main.ts";
 import type {
@@ -11,6 +12,7 @@ import type {
   QuestionReply,
   Reply,
 } from "../src/tutor/index.ts";
+import { createXapiValidator } from "./records/xapi-schema.ts";
 import { FIXTURES, silentLogger } from "./tutor/harness.ts";
 
 /*
@@ -196,5 +198,48 @@ describe("the assignment lifecycle on Redis and BullMQ", () => {
       true,
     );
     expect([...after.keys()].some((key) => key.endsWith(":records:assignments"))).toBe(true);
+  });
+});
+
+describe("socra export xapi", () => {
+  it("prints the store's learning records as valid xAPI statements, one per line", async () => {
+    const c = await start();
+    // A bundled course, which the export command (with the default courses) knows.
+    const first = question(
+      await c.send(LEARNER, { command: { name: "course", args: "fractions" } }),
+    );
+    await c.send(LEARNER, { action: { id: "hint", itemId: first?.itemId ?? "" } });
+    await c.send(LEARNER, { text: "a" });
+    const stdout: string[] = [];
+    vi.stubEnv("REDIS_PREFIX", c.prefix);
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      stdout.push(String(chunk));
+      return true;
+    });
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    const code = await main(["export", "xapi", "--store", "redis", "--redis-url", url]);
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+    expect(stderr.join("")).toContain("2 statements from 1 tenant");
+    expect(code).toBe(0);
+    const statements = stdout
+      .join("")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(statements.map((s) => s.verb.id)).toEqual([
+      expect.stringMatching(/requested-hint$/),
+      "http://adlnet.gov/expapi/verbs/answered",
+    ]);
+    expect(statements[0].actor.account).toEqual({
+      homePage: "https://slack.com",
+      name: `T1/${LEARNER}`,
+    });
+    const validate = createXapiValidator();
+    for (const statement of statements) expect(validate(statement)).toEqual([]);
   });
 });

@@ -234,6 +234,33 @@ describe("console adapter", () => {
     expect(masteryBefore.halves).toBeLessThan(0.3); // five skips: "not yet" five times
   });
 
+  it("lets a teacher assign to a local learner, who then practises it (--role teacher, /as)", async () => {
+    const { code, replies } = await chatProcess(
+      ["--role", "teacher", "--learner", "mrs-t"],
+      [
+        "/tutor assign simplifying-fractions to @ana count 2",
+        "/tutor assignments",
+        "/as ana",
+        "/tutor assignments",
+      ],
+    );
+    expect(code).toBe(0);
+    const lines = replies as (JsonReply & { notice?: string; to?: string; as?: string })[];
+    expect(lines.find((r) => r.notice === "assignment")).toMatchObject({ to: "ana" });
+    expect(lines.find((r) => r.text?.startsWith("Assigned **A1**"))).toMatchObject({
+      isPrivate: true,
+    });
+    expect(
+      lines.some((r) => r.text?.includes("**A1** Simplifying fractions → @ana: 0/1 done")),
+    ).toBe(true);
+    // As ana: practice starts with what the assignment needs (a prerequisite first).
+    const asAna = lines.slice(lines.findIndex((r) => r.as === "ana") + 1);
+    expect(asAna.find((r) => r.kind === "question")).toMatchObject({
+      reason: "assignment-prerequisite",
+    });
+    expect(asAna.at(-1)?.text).toContain("Only teachers can use `/tutor assignments`");
+  });
+
   it("stops with a clear message when Redis cannot be reached", async () => {
     const { code, stderr } = await chatProcess(
       ["--course", MINI, "--store", "redis", "--redis-url", "redis://127.0.0.1:1"],
