@@ -12,6 +12,7 @@ import type {
   QuestionReply,
   Reply,
 } from "../src/tutor/index.ts";
+import { startFakeLrs } from "./records/fake-lrs.ts";
 import { createXapiValidator } from "./records/xapi-schema.ts";
 import { FIXTURES, silentLogger } from "./tutor/harness.ts";
 
@@ -90,13 +91,14 @@ async function dump(client: Redis, prefix: string): Promise<Map<string, string>>
   return found;
 }
 
-async function start() {
+async function start(env: Readonly<Record<string, string>> = {}) {
   const prefix = `test-classroom-${randomUUID()}`;
   const config = loadConfig({
     SOCRA_STORE: "redis",
     REDIS_URL: url,
     REDIS_PREFIX: prefix,
     QUIET_HOURS: "off",
+    ...env,
   });
   const shift = { ms: 0 };
   const clock = { now: () => Date.now() + shift.ms };
@@ -241,5 +243,35 @@ describe("socra export xapi", () => {
     });
     const validate = createXapiValidator();
     for (const statement of statements) expect(validate(statement)).toEqual([]);
+  });
+});
+
+describe("forwarding to a Learning Record Store", () => {
+  it("keeps a turn's statements through LRS outages and delivers them once it is back", async () => {
+    const lrs = await startFakeLrs({ username: "key", password: "secret" });
+    try {
+      lrs.enqueue({ kind: "status", status: 503 }, { kind: "status", status: 503 });
+      const c = await start({
+        LRS_ENDPOINT: lrs.endpoint,
+        LRS_USERNAME: "key",
+        LRS_PASSWORD: "secret",
+      });
+      const first = question(await c.send(LEARNER, { text: "start" }));
+      await c.send(LEARNER, { action: { id: "hint", itemId: first?.itemId ?? "" } });
+      // Two 503s, then the LRS takes the hint's statement on BullMQ's third try.
+      await new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (lrs.stored.size > 0) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 50);
+      });
+      expect(lrs.requests.length).toBe(3);
+      const [statement] = [...lrs.stored.values()] as { verb: { id: string } }[];
+      expect(statement?.verb.id).toMatch(/requested-hint$/);
+    } finally {
+      await lrs.close();
+    }
   });
 });
