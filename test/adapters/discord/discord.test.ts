@@ -8,13 +8,13 @@ import {
 import { loadConfig } from "../../../src/config.ts";
 import { loadCourseFile } from "../../../src/content/index.ts";
 import { type Server, serve } from "../../../src/serve.ts";
+import { freePort } from "../../free-port.ts";
 import { FIXTURES, silentLogger } from "../../tutor/harness.ts";
 import { scriptedLlm } from "../../tutor/scripted-llm.ts";
 import {
   answersTo as answersFrom,
   answersUntil as answersFromUntil,
   customIds,
-  freePort,
   type Json,
   textOf,
   until,

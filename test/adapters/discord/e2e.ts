@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import type { FakeDiscord } from "./fake-discord.ts";
 
 /*
@@ -6,18 +5,6 @@ import type { FakeDiscord } from "./fake-discord.ts";
  */
 
 export type Json = Record<string, unknown>;
-
-/** A free TCP port on 127.0.0.1 (for PORT: /healthz and /metrics). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Waits until `check` holds, or gives up after `timeoutMs` (the assertion after it then fails). */
 export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {

@@ -14,11 +14,11 @@ import {
 import { loadConfig } from "../../../src/config.ts";
 import { loadCourseFile } from "../../../src/content/index.ts";
 import { type Server, serve } from "../../../src/serve.ts";
+import { freePort } from "../../free-port.ts";
 import { FIXTURES, silentLogger } from "../../tutor/harness.ts";
 import {
   answersUntil,
   customIds,
-  freePort,
   isEphemeral,
   type Json,
   type SentMessage,

@@ -1,8 +1,8 @@
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { loadConfig } from "../../../src/config.ts";
 import { type Server, serve } from "../../../src/serve.ts";
 import type { TutorLlm } from "../../../src/tutor/index.ts";
+import { freePort } from "../../free-port.ts";
 import { FIXTURES, silentLogger } from "../../tutor/harness.ts";
 import {
   type FakeSlack,
@@ -21,18 +21,6 @@ import {
 
 /** The signing secret every Slack end-to-end test signs with. */
 export const SECRET = "test-signing-secret";
-
-/** A free TCP port on 127.0.0.1 for the app under test. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Waits until `isDone` holds (the turn runs after the ack), at most 10 s. */
 export async function waitFor(isDone: () => boolean): Promise<void> {

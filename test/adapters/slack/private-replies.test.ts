@@ -2,10 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createSlackAdapter, type SlackAdapter } from "../../../src/adapters/slack/index.ts";
 import { loadConfig } from "../../../src/config.ts";
 import type { Inbound, Reply, Tutor } from "../../../src/tutor/index.ts";
+import { freePort } from "../../free-port.ts";
 import { silentLogger } from "../../tutor/harness.ts";
 import { type FakeSlack, startFakeSlack } from "./fake-slack.ts";
 import { loadSlackFixture } from "./fixtures.ts";
-import { blocksText, freePort, SECRET, waitFor } from "./harness.ts";
+import { blocksText, SECRET, waitFor } from "./harness.ts";
 import {
   actionBody,
   CONTENT_TYPE,
