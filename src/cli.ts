@@ -65,8 +65,8 @@ Commands:
                   --akt FILE                                 AKT long format, 5 student folds
                   [--model bkt|bkt-forget|best-lr|lr|all] [--ablation] [--json]
   kt microbench Time one response's online update and prediction [--json]
-  simulate      Synthetic learners under adaptive, fixed, random and oracle practice
-                  --skills N --learners N [--policy adaptive|fixed|random|oracle|all]
+  simulate      Synthetic learners under adaptive, fixed, random, oracle and greedy practice
+                  --skills N --learners N [--policy adaptive|fixed|random|oracle|greedy|all]
                   [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic] [--json]
   eval leak     The answer-leak guard on MRBench tutor responses: precision and recall
                   against the human labels, next to a naive baseline
@@ -213,7 +213,7 @@ function ktMicrobench(args: string[]): void {
   );
 }
 
-const POLICIES: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle"];
+const POLICIES: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle", "greedy"];
 const GENERATORS: readonly GeneratorKind[] = ["bkt", "logistic"];
 
 function runSimulate(args: string[]): void {

@@ -28,9 +28,12 @@ export interface SimulatedCourse {
  * random skills, blind to prerequisites. oracle: a reference that sees the true state and
  * parameters: it practises only unlearned skills whose prerequisites are learned, each exactly
  * until it is learned, always the one where an item raises the post-test most; what a mastery
- * policy with perfect knowledge would do.
+ * policy with perfect knowledge would do. greedy: a second reference with perfect knowledge
+ * and no rules at all: the fixed policy's budget, each item on whichever skill it raises the
+ * post-test most (learned or not, prerequisites or not); roughly the most items any policy
+ * could save on a course.
  */
-export type SimulationPolicy = "adaptive" | "fixed" | "random" | "oracle";
+export type SimulationPolicy = "adaptive" | "fixed" | "random" | "oracle" | "greedy";
 export type GeneratorKind = "bkt" | "logistic";
 
 /** A synthetic learner: answers items (learning as they go) and knows its true state. */
@@ -476,9 +479,23 @@ function runPolicy(
       declaredCurve.push(declaredCurve[declaredCurve.length - 1] as readonly [number, number]);
       return isCorrect;
     };
+    // The references' move: an item on the candidate skill where it raises the post-test most.
+    const giveBest = (candidates: readonly string[]): boolean => {
+      const skillId = candidates.reduce((best, id) =>
+        learner.practiceGain(id) > learner.practiceGain(best) ? id : best,
+      );
+      if (!(learner.practiceGain(skillId) > 0)) return false;
+      const pool = course.items.get(skillId) as readonly PracticeItem[];
+      give(pool[(practised.get(skillId) ?? 0) % pool.length] as PracticeItem);
+      return true;
+    };
     let session: Session;
     if (policy === "adaptive") {
       session = playAdaptive(course, model, settings, seed, give, declare);
+    } else if (policy === "greedy") {
+      for (let k = 0; k < schedule.length; k++) if (!giveBest(skillIds)) break;
+      // Like fixed practice, it calls every skill done when its budget is spent.
+      session = { finished: new Set(skillIds), stuck: 0 };
     } else if (policy === "oracle") {
       const cap = settings.maxItemsPerSkill * skillIds.length;
       const learned = (): string[] => skillIds.filter((id) => learner.isLearned(id));
@@ -487,12 +504,7 @@ function runPolicy(
           (id) =>
             !learner.isLearned(id) && course.graph.prerequisitesOf(id).every(learner.isLearned),
         );
-        if (open.length === 0) break;
-        const skillId = open.reduce((best, id) =>
-          learner.practiceGain(id) > learner.practiceGain(best) ? id : best,
-        );
-        const pool = course.items.get(skillId) as readonly PracticeItem[];
-        give(pool[(practised.get(skillId) ?? 0) % pool.length] as PracticeItem);
+        if (open.length === 0 || !giveBest(open)) break;
         declare(learned());
       }
       // The oracle finishes exactly the skills that are learned; the rest hit the cap.
@@ -588,7 +600,7 @@ function compare(run: SimulationRun, fixed: SimulationRun): SimulationComparison
  */
 export function simulate(
   options: SimulationOptions,
-  policies: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle"],
+  policies: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle", "greedy"],
   generators: readonly GeneratorKind[] = ["bkt", "logistic"],
 ): SimulationReport {
   const settings: Settings = { ...DEFAULT_SIMULATION_OPTIONS, ...options };

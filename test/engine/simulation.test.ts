@@ -26,10 +26,12 @@ describe("simulation", () => {
       "bkt/fixed",
       "bkt/random",
       "bkt/oracle",
+      "bkt/greedy",
       "logistic/adaptive",
       "logistic/fixed",
       "logistic/random",
       "logistic/oracle",
+      "logistic/greedy",
     ]);
     for (const run of report.runs) {
       for (const rate of [
@@ -62,6 +64,17 @@ describe("simulation", () => {
     expect(adaptive?.underPracticeRate).toBeLessThan(0.1);
     expect(adaptive?.underPracticeRate).toBeLessThan((fixed?.underPracticeRate as number) / 2);
     expect(adaptive?.learnedRate).toBeGreaterThan(fixed?.learnedRate as number);
+  });
+
+  it("the greedy reference spends at most the fixed budget and matches fixed practice with fewer items", () => {
+    const report = simulate(SMALL, ["fixed", "greedy"]);
+    for (const generator of ["bkt", "logistic"] as const) {
+      const [fixed, greedy] = report.runs.filter((r) => r.generator === generator);
+      expect(greedy?.itemsPerLearner).toBeLessThanOrEqual(fixed?.itemsPerLearner as number);
+      expect(greedy?.postTestAccuracy).toBeGreaterThan(fixed?.postTestAccuracy as number);
+      const comparison = report.comparisons.find((c) => c.generator === generator);
+      expect(comparison?.itemSavings).toBeGreaterThan(0);
+    }
   });
 
   it("rejects bad options by name", () => {
