@@ -859,6 +859,18 @@ export function createTutor(deps: TutorDeps): Tutor {
     return { open, item };
   }
 
+  /** The open question; without one, says so and asks the next question instead. */
+  function openItemOrAsk(
+    context: TurnContext,
+  ): { open: OpenItem; item: ItemDefinition } | undefined {
+    const current = openItem(context);
+    if (!current) {
+      say(context, "info", copy.NO_QUESTION);
+      nextQuestion(context);
+    }
+    return current;
+  }
+
   /**
    * Whether a question-shaped message is an answer ("is it 3/4?"). Any text is readable for a
    * text item, so there a question counts as an answer only when it is right or a few words.
@@ -882,12 +894,8 @@ export function createTutor(deps: TutorDeps): Tutor {
   }
 
   async function answer(context: TurnContext, raw: string): Promise<void> {
-    const current = openItem(context);
-    if (!current) {
-      say(context, "info", copy.NO_QUESTION);
-      nextQuestion(context);
-      return;
-    }
+    const current = openItemOrAsk(context);
+    if (!current) return;
     const { open, item } = current;
     const text = answerText(raw);
     if (item.type === "free") return freeAnswer(context, open, item, text);
@@ -1226,12 +1234,8 @@ export function createTutor(deps: TutorDeps): Tutor {
   }
 
   async function hint(context: TurnContext): Promise<void> {
-    const current = openItem(context);
-    if (!current) {
-      say(context, "info", copy.NO_QUESTION);
-      nextQuestion(context);
-      return;
-    }
+    const current = openItemOrAsk(context);
+    if (!current) return;
     const { open, item } = current;
     const rungs = item.hints;
     if (open.hintsShown >= rungs.length) {
