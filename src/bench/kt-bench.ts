@@ -1,20 +1,14 @@
 import {
   BEST_LR_FEATURES,
-  type BktModel,
-  type BktParams,
-  bktPredictMultiSkill,
-  bktUpdate,
-  createLearnerEvidence,
+  bktReplay,
   DEFAULT_LOGISTIC_FEATURES,
   fitBkt,
   fitLogistic,
   type LogisticFeatures,
-  type LogisticModel,
-  logisticItemMean,
-  logisticPredict,
+  logisticReplay,
   predictionMetrics,
+  type ReplayModel,
   type ResponseLog,
-  recordEvidence,
 } from "../engine/index.ts";
 import type { KtDataset, KtSplit } from "./datasets.ts";
 
@@ -35,90 +29,23 @@ export interface KtScore {
   readonly folds?: readonly KtScore[];
 }
 
-/** An online predictor: predicts a response, then learns from it. One per test learner. */
-interface OnlineLearner {
-  predict(row: number): number;
-  update(row: number): void;
-}
-
-interface FittedModel {
-  startLearner(): OnlineLearner;
-}
-
-function skillsOf(log: ResponseLog, row: number): string[] {
-  const skills: string[] = [];
-  for (let t = log.skillOffsets[row] as number; t < (log.skillOffsets[row + 1] as number); t++) {
-    skills.push(log.skillIds[log.skills[t] as number] as string);
-  }
-  return skills;
-}
-
-function bktLearner(log: ResponseLog, model: BktModel): FittedModel {
-  const paramsOf = (skillId: string): BktParams =>
-    (model.skills.get(skillId) ?? model.pooled).params;
-  return {
-    startLearner() {
-      const pKnown = new Map<string, number>();
-      const tagged = (row: number) =>
-        skillsOf(log, row).map((skillId) => {
-          const params = paramsOf(skillId);
-          return { skillId, params, pKnown: pKnown.get(skillId) ?? params.prior };
-        });
-      return {
-        predict: (row) => bktPredictMultiSkill(tagged(row)),
-        update: (row) => {
-          const isCorrect = log.correct[row] === 1;
-          for (const skill of tagged(row))
-            pKnown.set(skill.skillId, bktUpdate(skill.pKnown, isCorrect, skill.params));
-        },
-      };
-    },
-  };
-}
-
-function logisticLearner(log: ResponseLog, model: LogisticModel): FittedModel {
-  return {
-    startLearner() {
-      const evidence = createLearnerEvidence();
-      return {
-        predict: (row) =>
-          logisticPredict(
-            model,
-            evidence,
-            log.itemIds[log.item[row] as number] as string,
-            skillsOf(log, row),
-          ),
-        update: (row) => {
-          const itemId = log.itemIds[log.item[row] as number] as string;
-          recordEvidence(evidence, {
-            itemId,
-            skillIds: skillsOf(log, row),
-            isCorrect: log.correct[row] === 1,
-            itemMeanCorrect: logisticItemMean(model, itemId),
-          });
-        },
-      };
-    },
-  };
-}
-
 /** Fits a model on the split's training learners. */
 function fitModel(
   name: KtModelName | { features: LogisticFeatures },
   log: ResponseLog,
   split: KtSplit,
-): FittedModel {
+): ReplayModel {
   if (typeof name === "object")
-    return logisticLearner(log, fitLogistic(log, split.train, { features: name.features }));
+    return logisticReplay(log, fitLogistic(log, split.train, { features: name.features }));
   switch (name) {
     case "bkt":
-      return bktLearner(log, fitBkt(log, split.train));
+      return bktReplay(log, fitBkt(log, split.train));
     case "bkt-forget":
-      return bktLearner(log, fitBkt(log, split.train, { fitForget: true }));
+      return bktReplay(log, fitBkt(log, split.train, { fitForget: true }));
     case "best-lr":
-      return logisticLearner(log, fitLogistic(log, split.train, { features: BEST_LR_FEATURES }));
+      return logisticReplay(log, fitLogistic(log, split.train, { features: BEST_LR_FEATURES }));
     case "lr":
-      return logisticLearner(
+      return logisticReplay(
         log,
         fitLogistic(log, split.train, { features: DEFAULT_LOGISTIC_FEATURES }),
       );

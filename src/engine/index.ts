@@ -10,6 +10,7 @@ export * from "./mastery.ts";
 export * from "./metrics.ts";
 export * from "./next-target.ts";
 export * from "./optimize.ts";
+export * from "./replay.ts";
 export * from "./response-log.ts";
 export * from "./review.ts";
 export * from "./rng.ts";
