@@ -8,6 +8,7 @@ export * from "./learner.ts";
 export * from "./logistic.ts";
 export * from "./mastery.ts";
 export * from "./metrics.ts";
+export * from "./model-fit.ts";
 export * from "./next-target.ts";
 export * from "./optimize.ts";
 export * from "./replay.ts";

@@ -72,6 +72,8 @@ export interface KnowledgeModel {
   readonly masteryRule: MasteryRule;
   /** See KnowledgeModelOptions.logisticMasteryLevel. */
   readonly logisticMasteryLevel: number;
+  /** See KnowledgeModelOptions.bktAloneSkills. */
+  bktDecidesAlone(skillId: string): boolean;
   readonly scheduler: ReviewScheduler;
 }
 
@@ -95,6 +97,11 @@ export interface KnowledgeModelOptions extends MasteryOptions {
    * wrongly declared mastery under 5% with gradually learning learners (see the README).
    */
   readonly logisticMasteryLevel?: number;
+  /**
+   * Skills on which BKT's P(known) decides mastery alone under "bkt+logistic": where BKT
+   * describes the class's learning better than the logistic model (see fitKnowledgeModel).
+   */
+  readonly bktAloneSkills?: readonly string[];
   readonly review?: ReviewOptions;
 }
 
@@ -103,12 +110,14 @@ export const DEFAULT_LOGISTIC_MASTERY_LEVEL = 0.9;
 export function createKnowledgeModel(options: KnowledgeModelOptions = {}): KnowledgeModel {
   const bkt = options.bkt ?? {};
   const fallback = options.defaultBkt ?? DEFAULT_BKT_PARAMS;
+  const bktAlone = new Set(options.bktAloneSkills);
   return {
     bktParams: (skillId) => bkt[skillId] ?? fallback,
     masteryThreshold: createMasteryThresholds(options),
     logistic: options.logistic,
     masteryRule: options.masteryRule ?? "bkt+logistic",
     logisticMasteryLevel: options.logisticMasteryLevel ?? DEFAULT_LOGISTIC_MASTERY_LEVEL,
+    bktDecidesAlone: (skillId) => bktAlone.has(skillId),
     scheduler: createReviewScheduler(options.review),
   };
 }
@@ -250,7 +259,8 @@ export function recordResponse(
  * no difficulty for) at least as well as BKT expects of a learner with P(known) at
  * logisticMasteryLevel. BKT alone is fooled by lucky streaks when learning is gradual: in
  * simulation with logistic learners it declared 30–45% of skills mastered too early, with the
- * second check 1–5% (see the README).
+ * second check 1–5% (see the README). Skills where BKT describes the learners better skip the
+ * second check (KnowledgeModelOptions.bktAloneSkills).
  */
 function meetsMastery(
   state: LearnerState,
@@ -260,7 +270,7 @@ function meetsMastery(
 ): boolean {
   const threshold = model.masteryThreshold(skillId);
   if (pKnown < threshold) return false;
-  if (!model.logistic || model.masteryRule === "bkt") return true;
+  if (!model.logistic || model.masteryRule === "bkt" || model.bktDecidesAlone(skillId)) return true;
   const expected = bktPredict(model.logisticMasteryLevel, model.bktParams(skillId));
   return logisticPredictTypical(model.logistic, state.evidence, skillId) >= expected;
 }

@@ -1,5 +1,4 @@
 import type { BktParams } from "./bkt.ts";
-import { fitBkt } from "./bkt-fit.ts";
 import { ValidationError } from "./errors.ts";
 import { type CompetencyGraph, createCompetencyGraph, type SkillNode } from "./graph.ts";
 import { chooseItem } from "./item-choice.ts";
@@ -12,7 +11,7 @@ import {
   predictCorrect,
   recordResponse,
 } from "./learner.ts";
-import { fitLogistic } from "./logistic.ts";
+import { fitKnowledgeModel } from "./model-fit.ts";
 import { chooseNextTarget } from "./next-target.ts";
 import { createResponseLogBuilder } from "./response-log.ts";
 import { createRng, type Rng } from "./rng.ts";
@@ -348,7 +347,7 @@ function fixedSchedule(course: SimulatedCourse, perSkill: number): PracticeItem[
 
 type Settings = Required<SimulationOptions>;
 
-/** Fits the engine (BKT per skill by EM, the logistic predictor) on a pilot class's logs. */
+/** Fits the engine on a pilot class's logs (fitKnowledgeModel). */
 function fitOnPilot(
   course: SimulatedCourse,
   generator: Generator,
@@ -369,16 +368,10 @@ function fitOnPilot(
       });
     }
   }
-  const log = builder.build();
-  const bkt = fitBkt(log, undefined, { seed: settings.seed });
-  const params: Record<string, BktParams> = {};
-  for (const [skillId, fit] of bkt.skills) params[skillId] = fit.params;
-  return createKnowledgeModel({
-    bkt: params,
-    defaultBkt: bkt.pooled.params,
-    logistic: fitLogistic(log),
+  return fitKnowledgeModel(builder.build(), {
+    bkt: { seed: settings.seed },
     masteryRule: settings.masteryRule,
-  });
+  }).model;
 }
 
 /** What a session left behind: the skills the policy finished with, and how many got stuck. */

@@ -124,6 +124,35 @@ describe("learner state", () => {
     expect(restored.recentItems).toEqual(state.recentItems);
   });
 
+  it("asks the logistic model's agreement before mastery, except on skills BKT decides alone", () => {
+    // A class that mostly fails "add": the logistic model expects little of a new learner there.
+    const builder = createResponseLogBuilder();
+    const rng = createRng(5);
+    for (let l = 0; l < 100; l++) {
+      for (let k = 0; k < 10; k++) {
+        builder.add({
+          learnerId: `l${l}`,
+          itemId: `q${k}`,
+          skillIds: ["add"],
+          isCorrect: rng.chance(0.3),
+        });
+      }
+    }
+    const logistic = fitLogistic(builder.build());
+    const masteredAfter = (bktAloneSkills: string[]): number => {
+      const model = createKnowledgeModel({ bkt: { add: PARAMS }, logistic, bktAloneSkills });
+      const state = createLearnerState();
+      for (let k = 1; k <= 20; k++) {
+        recordResponse(state, model, { item: item(`q${k % 10}`), isCorrect: true, at: NOW });
+        if (state.skills.add?.isMastered) return k;
+      }
+      return Number.POSITIVE_INFINITY;
+    };
+    // BKT alone: three right answers take P(known) from 0.3 past 0.95 (0.71, 0.93, 0.99).
+    expect(masteredAfter(["add"])).toBe(3);
+    expect(masteredAfter([])).toBeGreaterThan(3);
+  });
+
   it("stays small: under 24 kB for a learner who practised every skill of a 100-skill course", () => {
     const builder = createResponseLogBuilder();
     const rng = createRng(2);

@@ -1,0 +1,133 @@
+import { type BktFitOptions, fitBkt } from "./bkt-fit.ts";
+import { createKnowledgeModel, type KnowledgeModel, type MasteryRule } from "./learner.ts";
+import { fitLogistic, type LogisticFitOptions } from "./logistic.ts";
+import { bktReplay, logisticReplay, rowSkillIds } from "./replay.ts";
+import type { ResponseLog } from "./response-log.ts";
+
+/** How BKT compares with the logistic predictor on one skill's held-out responses. */
+export interface PredictorComparison {
+  /** Mean log-likelihood per response, BKT minus logistic (positive: BKT predicts better). */
+  readonly difference: number;
+  /** The mean of the learners' summed differences over its standard error. */
+  readonly z: number;
+}
+
+export interface KnowledgeModelFitOptions {
+  readonly bkt?: BktFitOptions;
+  readonly logistic?: LogisticFitOptions;
+  readonly masteryRule?: MasteryRule;
+  /** See DEFAULT_BKT_ALONE_MIN_Z. */
+  readonly bktAloneMinZ?: number;
+}
+
+/**
+ * BKT decides mastery alone on a skill when it predicts held-out learners better than the
+ * logistic model with z at least this: significantly better, not merely as good, since the
+ * logistic check it drops is what guards against gradual learning (see fitKnowledgeModel).
+ */
+export const DEFAULT_BKT_ALONE_MIN_Z = 2;
+
+export interface KnowledgeModelFit {
+  readonly model: KnowledgeModel;
+  /** Per skill, from the two-fold cross-validation. */
+  readonly comparisons: ReadonlyMap<string, PredictorComparison>;
+}
+
+const clamp = (p: number): number => Math.min(Math.max(p, 1e-6), 1 - 1e-6);
+
+/**
+ * Fits the engine's knowledge model on a class's logs: BKT per skill by EM and the logistic
+ * predictor, both on every learner. The logistic model's second opinion on mastery (see
+ * meetsMastery) exists because BKT is fooled by lucky streaks when learning is gradual; where
+ * BKT is the better description of how a skill is learned, that opinion only regresses to the
+ * mean and delays mastery of skills learners already know. So the two are compared skill by
+ * skill on held-out learners (compareSkillPredictors), and where BKT predicts significantly
+ * better its P(known) decides mastery alone. Deterministic for the BKT fit's seed.
+ */
+export function fitKnowledgeModel(
+  log: ResponseLog,
+  options: KnowledgeModelFitOptions = {},
+): KnowledgeModelFit {
+  const bkt = fitBkt(log, undefined, options.bkt);
+  const comparisons = compareSkillPredictors(log, options);
+  const minZ = options.bktAloneMinZ ?? DEFAULT_BKT_ALONE_MIN_Z;
+  return {
+    model: createKnowledgeModel({
+      bkt: Object.fromEntries([...bkt.skills].map(([skillId, fit]) => [skillId, fit.params])),
+      defaultBkt: bkt.pooled.params,
+      logistic: fitLogistic(log, undefined, options.logistic),
+      ...(options.masteryRule === undefined ? {} : { masteryRule: options.masteryRule }),
+      bktAloneSkills: [...comparisons].filter(([, c]) => c.z >= minZ).map(([skillId]) => skillId),
+    }),
+    comparisons,
+  };
+}
+
+/**
+ * Compares BKT with the logistic predictor per skill by two-fold cross-validation over the
+ * learners of a log (even and odd positions): each is fitted on one half and replays the other,
+ * predicting every response from the evidence before it. A response tagged with several skills
+ * counts for each.
+ */
+export function compareSkillPredictors(
+  log: ResponseLog,
+  options: Pick<KnowledgeModelFitOptions, "bkt" | "logistic"> = {},
+): Map<string, PredictorComparison> {
+  const learners = Array.from({ length: log.learnerIds.length }, (_, l) => l);
+  const even = learners.filter((l) => l % 2 === 0);
+  const odd = learners.filter((l) => l % 2 === 1);
+  const totals = new Map<string, { sum: number; responses: number; perLearner: number[] }>();
+  const folds: [train: number[], test: number[]][] = [
+    [even, odd],
+    [odd, even],
+  ];
+  for (const [train, test] of folds) {
+    if (train.length === 0 || test.length === 0) continue;
+    const bktModel = bktReplay(log, fitBkt(log, train, options.bkt));
+    const logisticModel = logisticReplay(log, fitLogistic(log, train, options.logistic));
+    for (const l of test) {
+      const bkt = bktModel.startLearner();
+      const logistic = logisticModel.startLearner();
+      const learnerSums = new Map<string, number>();
+      for (
+        let r = log.learnerOffsets[l] as number;
+        r < (log.learnerOffsets[l + 1] as number);
+        r++
+      ) {
+        const pBkt = clamp(bkt.predict(r));
+        const pLogistic = clamp(logistic.predict(r));
+        const gain =
+          log.correct[r] === 1
+            ? Math.log(pBkt / pLogistic)
+            : Math.log((1 - pBkt) / (1 - pLogistic));
+        for (const skillId of rowSkillIds(log, r)) {
+          let total = totals.get(skillId);
+          if (total === undefined) {
+            total = { sum: 0, responses: 0, perLearner: [] };
+            totals.set(skillId, total);
+          }
+          total.sum += gain;
+          total.responses++;
+          learnerSums.set(skillId, (learnerSums.get(skillId) ?? 0) + gain);
+        }
+        bkt.update(r);
+        logistic.update(r);
+      }
+      for (const [skillId, sum] of learnerSums) totals.get(skillId)?.perLearner.push(sum);
+    }
+  }
+  const comparisons = new Map<string, PredictorComparison>();
+  for (const [skillId, { sum, responses, perLearner }] of totals) {
+    comparisons.set(skillId, { difference: sum / responses, z: zScore(perLearner) });
+  }
+  return comparisons;
+}
+
+/** Mean over standard error; ±Infinity when every value is the same non-zero number. */
+function zScore(values: readonly number[]): number {
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  if (variance > 0) return mean / Math.sqrt(variance / n);
+  return mean === 0 ? 0 : mean * Number.POSITIVE_INFINITY;
+}

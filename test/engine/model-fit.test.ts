@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import {
+  compareSkillPredictors,
+  createResponseLogBuilder,
+  createRng,
+  fitKnowledgeModel,
+  type ResponseLog,
+} from "../../src/engine/index.ts";
+
+const SKILLS = ["s0", "s1", "s2"];
+const LEARNERS = 300;
+const ITEMS_PER_SKILL = 15;
+
+/** A class practising each skill in turn, answering as `answer` says. */
+function classLog(
+  seed: string,
+  answer: (
+    learner: number,
+    skill: number,
+    opportunity: number,
+    chance: (p: number) => boolean,
+  ) => boolean,
+): ResponseLog {
+  const builder = createResponseLogBuilder(SKILLS);
+  const rng = createRng(seed);
+  for (let l = 0; l < LEARNERS; l++) {
+    SKILLS.forEach((skillId, s) => {
+      for (let n = 0; n < ITEMS_PER_SKILL; n++) {
+        builder.add({
+          learnerId: `l${l}`,
+          itemId: `${skillId}.i${n % 5}`,
+          skillIds: [skillId],
+          isCorrect: answer(l, s, n, (p) => rng.chance(p)),
+        });
+      }
+    });
+  }
+  return builder.build();
+}
+
+/** Learners as BKT describes them: a skill is unknown, then at one moment known. */
+function bktClass(): ResponseLog {
+  const known = new Set<string>();
+  const rng = createRng("bkt-class/learning");
+  return classLog("bkt-class", (l, s, n, chance) => {
+    const key = `${l}/${s}`;
+    if (n === 0 && rng.chance(0.4)) known.add(key);
+    const isCorrect = chance(known.has(key) ? 0.9 : 0.15);
+    if (rng.chance(0.2)) known.add(key);
+    return isCorrect;
+  });
+}
+
+/** Learners who improve gradually: success grows by 0.25 log-odds per item from their ability. */
+function gradualClass(): ResponseLog {
+  const rng = createRng("gradual-class/abilities");
+  const ability = Array.from({ length: LEARNERS }, () => rng.normal());
+  return classLog("gradual-class", (l, s, n, chance) =>
+    chance(1 / (1 + Math.exp(-((ability[l] as number) + 0.3 * s - 1 + 0.25 * n)))),
+  );
+}
+
+describe("fitting the knowledge model on a class's logs", () => {
+  it("finds BKT the better description of step-like learning, skill by skill", () => {
+    const comparisons = compareSkillPredictors(bktClass(), { bkt: { seed: 1 } });
+    expect([...comparisons.keys()].sort()).toEqual(SKILLS);
+    for (const comparison of comparisons.values()) {
+      expect(comparison.difference).toBeGreaterThan(0);
+      expect(comparison.z).toBeGreaterThan(2);
+    }
+  });
+
+  it("finds the logistic model the better description of gradual learning", () => {
+    const comparisons = compareSkillPredictors(gradualClass(), { bkt: { seed: 1 } });
+    for (const comparison of comparisons.values()) {
+      expect(comparison.difference).toBeLessThan(0);
+      expect(comparison.z).toBeLessThan(-2);
+    }
+  });
+
+  it("lets BKT decide mastery alone only where it describes the learners significantly better", () => {
+    const bkt = fitKnowledgeModel(bktClass(), { bkt: { seed: 1 } });
+    const gradual = fitKnowledgeModel(gradualClass(), { bkt: { seed: 1 } });
+    for (const skillId of SKILLS) {
+      expect(bkt.model.bktDecidesAlone(skillId)).toBe(true);
+      expect(gradual.model.bktDecidesAlone(skillId)).toBe(false);
+    }
+    expect(bkt.model.logistic).toBeDefined();
+    const never = fitKnowledgeModel(bktClass(), {
+      bkt: { seed: 1 },
+      bktAloneMinZ: Number.POSITIVE_INFINITY,
+    });
+    expect(never.model.bktDecidesAlone("s0")).toBe(false);
+  });
+
+  it("is deterministic for a seed", () => {
+    const log = bktClass();
+    expect(compareSkillPredictors(log, { bkt: { seed: 3 } })).toEqual(
+      compareSkillPredictors(log, { bkt: { seed: 3 } }),
+    );
+  });
+});
