@@ -4,7 +4,7 @@ import { keysStartingWith, scanKeys } from "./redis.ts";
 
 /**
  * Durable records by key (platform installations, per-user settings): no expiry, one round trip
- * per call except `deleteByPrefix`.
+ * per call except the prefix scans.
  */
 export interface KeyValueStore {
   get(key: string): Promise<string | undefined>;
@@ -15,6 +15,8 @@ export interface KeyValueStore {
    * how many it deleted. Not atomic: a key set meanwhile may survive.
    */
   deleteByPrefix(prefix: string): Promise<number>;
+  /** Every key that starts with `prefix`, with its value, in no particular order. */
+  entriesByPrefix(prefix: string): Promise<[key: string, value: string][]>;
 }
 
 /** A prefix that Redis could not keep as the memory store does is refused in both. */
@@ -41,6 +43,10 @@ export function createMemoryKeyValueStore(): KeyValueStore {
       }
       return deleted;
     },
+    entriesByPrefix: async (prefix) => {
+      checkPrefix(prefix);
+      return [...values].filter(([key]) => key.startsWith(prefix));
+    },
   };
 }
 
@@ -65,6 +71,22 @@ export function createRedisKeyValueStore(client: Redis, prefix = "socra"): KeyVa
         if (page.length > 0) deleted += await client.unlink(...page);
       }
       return deleted;
+    },
+    entriesByPrefix: async (keyPrefix) => {
+      checkPrefix(keyPrefix);
+      // SCAN may return a key twice; one entry per key.
+      const entries = new Map<string, string>();
+      const skip = keyOf("").length;
+      for await (const page of scanKeys(client, keysStartingWith(keyOf(keyPrefix)))) {
+        if (page.length === 0) continue;
+        const values = await client.mget(...page);
+        page.forEach((key, k) => {
+          const value = values[k];
+          if (value !== null && value !== undefined)
+            entries.set(decodeURIComponent(key.slice(skip)), value);
+        });
+      }
+      return [...entries];
     },
   };
 }

@@ -60,6 +60,27 @@ describe.each([
     expect(await store.deleteByPrefix("nothing here")).toBe(0);
   });
 
+  it("lists every key that starts with a prefix, with its value", async () => {
+    const store = makeStore();
+    await setAll(store, [
+      "discord:user:1:thread:10",
+      "discord:user:1:thread:11",
+      "discord:user:1:home",
+      "discord:user:12:thread:10",
+      "u:é 名前 🧠:thread:*",
+    ]);
+    const sorted = (entries: [string, string][]) => entries.sort(([a], [b]) => a.localeCompare(b));
+    expect(sorted(await store.entriesByPrefix("discord:user:1:thread:"))).toEqual([
+      ["discord:user:1:thread:10", "value of discord:user:1:thread:10"],
+      ["discord:user:1:thread:11", "value of discord:user:1:thread:11"],
+    ]);
+    expect(await store.entriesByPrefix("u:é 名前 🧠:thread:*")).toEqual([
+      ["u:é 名前 🧠:thread:*", "value of u:é 名前 🧠:thread:*"],
+    ]);
+    expect(await store.entriesByPrefix("nothing here")).toEqual([]);
+    await expect(store.entriesByPrefix("\ud83e")).rejects.toMatchObject({ code: "bad_input" });
+  });
+
   it("takes glob characters in a prefix literally", async () => {
     const store = makeStore();
     const keys = [

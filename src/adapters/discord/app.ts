@@ -5,11 +5,13 @@ import {
   ChannelType,
   type ChatInputCommandInteraction,
   Client,
+  DiscordAPIError,
   Events,
   GatewayIntentBits,
   type Message,
   type ModalSubmitInteraction,
   Partials,
+  Routes,
   Status,
   type TextChannel,
   type ThreadChannel,
@@ -163,6 +165,9 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   async function forgetUser(userId: string): Promise<void> {
     homes.delete(userId);
     try {
+      // Their practice threads hold their answers: they go too (the bot needs Manage Threads).
+      const threads = await options.keyValue.entriesByPrefix(threadKey(userId, ""));
+      await Promise.all(threads.map(([, threadId]) => deleteThread(threadId)));
       await options.keyValue.deleteByPrefix(userKeyPrefix(userId));
     } catch (error) {
       log.error(
@@ -170,6 +175,21 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         "could not delete the Discord keys of a learner who asked to be forgotten",
       );
       options.metrics?.platformError("discord", "forget");
+    }
+  }
+
+  async function deleteThread(threadId: string): Promise<void> {
+    try {
+      await client.rest.delete(Routes.channel(threadId), {
+        reason: "The learner asked Socra to forget them",
+      });
+    } catch (error) {
+      if (error instanceof DiscordAPIError && error.status === 404) return; // gone already
+      log.warn(
+        { err: error },
+        "could not delete the practice thread of a learner who asked to be forgotten",
+      );
+      options.metrics?.platformError("discord", "threads.delete");
     }
   }
 

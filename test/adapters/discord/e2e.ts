@@ -7,9 +7,13 @@ import type { FakeDiscord } from "./fake-discord.ts";
 export type Json = Record<string, unknown>;
 
 /** Waits until `check` holds, or gives up after `timeoutMs` (the assertion after it then fails). */
-export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (!(await check()) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 export const textOf = (data: Json | undefined): string => JSON.stringify(data ?? {});

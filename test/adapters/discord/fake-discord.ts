@@ -104,6 +104,11 @@ export interface FakeDiscordOptions {
    */
   hasGuildMembersIntent?: boolean;
   /**
+   * Whether the bot may delete threads (Manage Threads): without it, deleting one answers 403
+   * Missing Permissions. True by default.
+   */
+  canManageThreads?: boolean;
+  /**
    * More human members in Class 7A, beyond the usual few, for paging through a large server
    * (REST only: GUILD_CREATE leaves them out, as Discord does for large guilds).
    */
@@ -202,6 +207,7 @@ export const DEFAULT_FAKE_DISCORD_OPTIONS = {
   isInGuild: true,
   botUsername: "Socra",
   hasGuildMembersIntent: true,
+  canManageThreads: true,
   extraMembers: 0,
 } as const satisfies Required<FakeDiscordOptions>;
 
@@ -670,6 +676,23 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       handle: ({ params: [channelId] }) => {
         const channel = channels.get(channelId ?? "");
         return channel ? { status: 200, body: channel.payload } : unknownChannel();
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: /^\/channels\/(\d+)$/,
+      isAuthed: true,
+      handle: ({ params: [channelId] }) => {
+        const channel = channels.get(channelId ?? "");
+        if (!channel) return unknownChannel();
+        const isThread =
+          channel.type === ChannelType.PrivateThread || channel.type === ChannelType.PublicThread;
+        if (!isThread || !settings.canManageThreads)
+          return apiError(403, 50013, "Missing Permissions");
+        channels.delete(channelId ?? "");
+        for (const message of [...messages.values()])
+          if (message.channel_id === channelId) messages.delete(message.id);
+        return { status: 200, body: channel.payload };
       },
     },
     {

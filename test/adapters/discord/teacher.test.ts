@@ -267,7 +267,7 @@ describe("Discord: teachers assign, report, and learners forget", () => {
     expect(textOf(withImage.data)).toMatch(/Ada.*Grace/s);
   });
 
-  it("forgets a learner who confirms /tutor forget-me: their data and their Discord keys", async () => {
+  it("forgets a learner who confirms /tutor forget-me: their data, Discord keys and practice thread", async () => {
     // Grace practises in a private thread: the adapter keeps her server and her thread.
     const start = tutor("start", [], otherLearnerId);
     await answerMatching(fake, start.token, /private thread/);
@@ -278,7 +278,8 @@ describe("Discord: teachers assign, report, and learners forget", () => {
     );
     const keyValue = server.app.keyValue;
     expect(await keyValue.get(homeKey(otherLearnerId))).toBe(GUILD);
-    expect(await keyValue.get(threadKey(otherLearnerId, DISCORD_IDS.textChannelId))).toBeDefined();
+    const thread = await keyValue.get(threadKey(otherLearnerId, DISCORD_IDS.textChannelId));
+    expect(fake.messagesIn(thread as string).length).toBeGreaterThan(0);
     const before = await server.app.store.readLearner({ tenant: GUILD, learner: otherLearnerId });
     expect(before.model).toBeDefined();
 
@@ -301,12 +302,16 @@ describe("Discord: teachers assign, report, and learners forget", () => {
     const after = await server.app.store.readLearner({ tenant: GUILD, learner: otherLearnerId });
     expect(after).toEqual({});
     // The adapter's keys go while the answer is sent.
-    for (let k = 0; k < 50 && (await keyValue.get(homeKey(otherLearnerId))) !== undefined; k++)
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(async () => (await keyValue.get(homeKey(otherLearnerId))) === undefined);
     expect(await keyValue.get(homeKey(otherLearnerId))).toBeUndefined();
     expect(
       await keyValue.get(threadKey(otherLearnerId, DISCORD_IDS.textChannelId)),
     ).toBeUndefined();
+    // Their answers in the practice thread go with it.
+    expect(fake.requestsTo("DELETE", /^\/channels\/\d+$/).map((r) => r.path)).toEqual([
+      `/channels/${thread}`,
+    ]);
+    expect(fake.messagesIn(thread as string)).toEqual([]);
     // Another learner's keys stay.
     expect(await keyValue.get(homeKey(learnerId))).toBe(GUILD);
   });
@@ -325,6 +330,42 @@ describe("Discord: teachers assign, report, and learners forget", () => {
     const kept = await server.app.store.readLearner({ tenant: GUILD, learner: learnerId });
     expect(kept.model).toBeDefined();
     expect(await server.app.keyValue.get(homeKey(learnerId))).toBe(GUILD);
+  });
+});
+
+describe("Discord: a bot without Manage Threads", () => {
+  it("still forgets a learner's data and keys, and leaves the practice thread it may not delete", async () => {
+    const { fake, server } = await startSocra({ canManageThreads: false });
+    try {
+      const command = (subcommand: string) =>
+        fake.interaction({
+          type: InteractionType.ApplicationCommand,
+          data: chatInputData("tutor", subcommand, []),
+          userId: learnerId,
+        });
+      const start = command("start");
+      await answerMatching(fake, start.token, /private thread/);
+      const keyValue = server.app.keyValue;
+      await until(async () => (await keyValue.get(homeKey(learnerId))) !== undefined);
+      const thread = await keyValue.get(threadKey(learnerId, DISCORD_IDS.textChannelId));
+      expect(thread).toBeDefined();
+      const forget = command("forget-me");
+      await answerMatching(fake, forget.token, /"custom_id":"forget-confirm:"/);
+      const press = fake.interaction({
+        type: InteractionType.MessageComponent,
+        data: buttonData("forget-confirm:"),
+        userId: learnerId,
+      });
+      await answersUntil(fake, press.token, (data) => /delet/i.test(textOf(data)));
+      await until(async () => (await keyValue.get(homeKey(learnerId))) === undefined);
+      expect(fake.requestsTo("DELETE", /^\/channels\/\d+$/)).toHaveLength(1);
+      expect(await keyValue.get(threadKey(learnerId, DISCORD_IDS.textChannelId))).toBeUndefined();
+      expect(await server.app.store.readLearner({ tenant: GUILD, learner: learnerId })).toEqual({});
+      expect(fake.messagesIn(thread as string).length).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+      await fake.close();
+    }
   });
 });
 
