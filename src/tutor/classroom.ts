@@ -280,7 +280,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     if (learners.size === 0)
       return [
         privately(
-          `There is nobody to assign to in ${cmd.targets.map((t) => t.text).join(", ")} (I leave out you and bots). Nothing was assigned.`,
+          `There is nobody to assign to in ${cmd.targets.map((t) => t.text).join(", ")} (I leave out you, other teachers and bots). Nothing was assigned.`,
         ),
       ];
     const now = clock.now();

@@ -288,8 +288,8 @@ export interface Scheduler {
 /** What a platform (Slack, Discord, the console) does for teachers, outside a conversation. */
 export interface ClassroomPlatform {
   /**
-   * The learners a target names: the user, a channel's or a group's human members (bots left
-   * out); undefined when the platform does not know the target in this tenant.
+   * The learners a target names: the user, or a channel's or a group's members who are neither
+   * bots nor teachers; undefined when the platform does not know the target in this tenant.
    */
   membersOf(tenant: string, target: TeacherTarget): Promise<readonly string[] | undefined>;
   /** Sends the user a direct message; false when it could not be delivered. */

@@ -31,7 +31,12 @@ import {
   type StreamEvent,
   type Tutor,
 } from "../../tutor/index.ts";
-import { createDiscordClassroom, isTeacherMember, type RoleName } from "./classroom.ts";
+import {
+  createDiscordClassroom,
+  isTeacherMember,
+  type RoleName,
+  rolesOfGuild,
+} from "./classroom.ts";
 import {
   autocomplete,
   INTEGER_OPTIONS,
@@ -195,9 +200,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
 
   /** The server's roles (for a teacher role given by name). */
   async function rolesOf(guildId: string): Promise<RoleName[]> {
-    const guild = client.guilds.cache.get(guildId) ?? (await client.guilds.fetch(guildId));
-    const roles = guild.roles.cache.size > 0 ? guild.roles.cache : await guild.roles.fetch();
-    return roles.map((role) => ({ id: role.id, name: role.name }));
+    return rolesOfGuild(client.guilds.cache.get(guildId) ?? (await client.guilds.fetch(guildId)));
   }
 
   /**
@@ -236,6 +239,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   const classroom = createDiscordClassroom({
     client,
     logger: options.logger,
+    teacherRole: config.teacherRole,
     // A learner new to Socra who gets an assignment practises in its server when they DM back.
     onNotified: async (tenant, userId) => {
       if ((await options.keyValue.get(homeKey(userId))) === undefined)

@@ -56,9 +56,17 @@ export async function isTeacherMember(
   return named.some((role) => member.roleIds.includes(role.id));
 }
 
+/** A server's roles, from the cache when the gateway filled it. */
+export async function rolesOfGuild(guild: Guild): Promise<RoleName[]> {
+  const roles = guild.roles.cache.size > 0 ? guild.roles.cache : await guild.roles.fetch();
+  return roles.map((role) => ({ id: role.id, name: role.name }));
+}
+
 export interface DiscordClassroomOptions {
   readonly client: Client;
   readonly logger: Logger;
+  /** The teacher role (id or name): its members are left out of a role's or channel's learners. */
+  readonly teacherRole?: string | undefined;
   /** Called once a learner got a notice from a server: their DMs may now count toward it. */
   readonly onNotified?: (tenant: string, user: string) => Promise<void>;
 }
@@ -97,8 +105,8 @@ async function orUndefined<T>(fetching: Promise<T>): Promise<T | undefined> {
 }
 
 /**
- * The ClassroomPlatform of Discord (tenants are servers): a mention's human members, DMs with a
- * Start button, and display names. Bots are never learners.
+ * The ClassroomPlatform of Discord (tenants are servers): a mention's learners, DMs with a
+ * Start button, and display names. Bots are never learners, nor are teachers in a role or channel.
  */
 export function createDiscordClassroom(options: DiscordClassroomOptions): ClassroomPlatform {
   const { client } = options;
@@ -162,8 +170,25 @@ export function createDiscordClassroom(options: DiscordClassroomOptions): Classr
     return channel?.guildId === guild.id ? channel : undefined;
   }
 
-  const humans = (members: readonly GuildMember[]) =>
-    members.filter((member) => !member.user.bot).map((member) => member.id);
+  /** The learners among members: neither bots nor teachers. */
+  async function learnersAmong(guild: Guild, members: readonly GuildMember[]): Promise<string[]> {
+    let roles: Promise<RoleName[]> | undefined;
+    const kept = await Promise.all(
+      members.map(async (member) => {
+        if (member.user.bot) return undefined;
+        const isTeacher = await isTeacherMember(
+          { permissions: member.permissions, roleIds: [...member.roles.cache.keys()] },
+          options.teacherRole,
+          () => {
+            roles ??= rolesOfGuild(guild);
+            return roles;
+          },
+        );
+        return isTeacher ? undefined : member.id;
+      }),
+    );
+    return kept.filter((id): id is string => id !== undefined);
+  }
 
   return {
     async membersOf(tenant, target: TeacherTarget) {
@@ -181,7 +206,13 @@ export function createDiscordClassroom(options: DiscordClassroomOptions): Classr
             guild.roles.cache.get(target.id) ?? (await orUndefined(guild.roles.fetch(target.id)));
           if (!role) return undefined;
           const members = await membersOfGuild(guild);
-          return members && humans(members.filter((member) => member.roles.cache.has(role.id)));
+          return (
+            members &&
+            learnersAmong(
+              guild,
+              members.filter((member) => member.roles.cache.has(role.id)),
+            )
+          );
         }
         case "channel": {
           const channel = await channelOf(guild, target.id);
@@ -190,7 +221,8 @@ export function createDiscordClassroom(options: DiscordClassroomOptions): Classr
           const members = await membersOfGuild(guild);
           return (
             members &&
-            humans(
+            learnersAmong(
+              guild,
               members.filter(
                 (member) =>
                   channel.permissionsFor(member)?.has(PermissionFlagsBits.ViewChannel) === true,

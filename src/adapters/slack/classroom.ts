@@ -172,13 +172,30 @@ export function createSlackClassroom(options: SlackClassroomOptions): SlackClass
     return pending;
   }
 
-  /** The people among `ids`: known to Slack, not bots (the app's own included), not deleted. */
-  async function people(tenant: string, ids: readonly string[]): Promise<string[]> {
+  /** Members of the teachers' user group (none when there is none, or it cannot be read). */
+  async function teachersGroup(tenant: string): Promise<readonly string[]> {
+    if (!config.teacherGroup) return [];
+    try {
+      return (await groupMembers(tenant, config.teacherGroup)) ?? [];
+    } catch (error) {
+      log.warn({ err: error, tenant }, "could not read the teachers' user group");
+      return [];
+    }
+  }
+
+  /**
+   * The learners among `ids`: people known to Slack, not bots (the app's own included), not
+   * deleted, and not teachers.
+   */
+  async function learnersAmong(tenant: string, ids: readonly string[]): Promise<string[]> {
     const bot = await botUserOf(tenant).catch(() => undefined);
-    const unique = [...new Set(ids)].filter((id) => id !== bot);
+    const unique = [...new Set(ids)].filter((id) => id !== bot && !config.teacherIds.includes(id));
+    const teachers = new Set(await teachersGroup(tenant));
     const kept = await mapLimited(unique, lookupConcurrency, async (id) => {
       const user = await userOf(tenant, id);
-      return user && isPerson(user) ? id : undefined;
+      return user && isPerson(user) && !isAdminHere(user, tenant) && !teachers.has(id)
+        ? id
+        : undefined;
     });
     return kept.filter((id): id is string => id !== undefined);
   }
@@ -200,19 +217,12 @@ export function createSlackClassroom(options: SlackClassroomOptions): SlackClass
       } catch (error) {
         log.warn({ err: error, tenant }, "could not read a user for the teacher check");
       }
-      const isAdmin =
-        info !== undefined &&
-        isPerson(info) &&
-        belongsTo(info, tenant) &&
-        (info.is_admin === true || info.is_owner === true || info.is_primary_owner === true);
-      let isInGroup = false;
-      if (!isConfigured && !isAdmin && config.teacherGroup && (!info || isPerson(info))) {
-        try {
-          isInGroup = (await groupMembers(tenant, config.teacherGroup))?.includes(user) ?? false;
-        } catch (error) {
-          log.warn({ err: error, tenant }, "could not read the teachers' user group");
-        }
-      }
+      const isAdmin = info !== undefined && isAdminHere(info, tenant);
+      const isInGroup =
+        !isConfigured &&
+        !isAdmin &&
+        (!info || isPerson(info)) &&
+        (await teachersGroup(tenant)).includes(user);
       return {
         isTeacher: isConfigured || isAdmin || isInGroup,
         ...(info?.tz ? { timeZone: info.tz } : {}),
@@ -232,12 +242,12 @@ export function createSlackClassroom(options: SlackClassroomOptions): SlackClass
         case "channel": {
           if (!/^[CG][A-Z0-9]+$/.test(target.id)) return undefined;
           const members = await channelMembers(tenant, target.id);
-          return members && people(tenant, members);
+          return members && learnersAmong(tenant, members);
         }
         case "group": {
           if (!/^S[A-Z0-9]+$/.test(target.id)) return undefined;
           const members = await groupMembers(tenant, target.id);
-          return members && people(tenant, members);
+          return members && learnersAmong(tenant, members);
         }
         default:
           return undefined;
@@ -285,6 +295,15 @@ const SLACKBOT = "USLACKBOT";
 /** A person who can practise: not a bot (Slackbot included), not deactivated. */
 function isPerson(user: SlackUser): boolean {
   return user.deleted !== true && user.is_bot !== true && user.id !== SLACKBOT;
+}
+
+/** An admin or owner of this tenant (a teacher by office). */
+function isAdminHere(user: SlackUser, tenant: string): boolean {
+  return (
+    isPerson(user) &&
+    belongsTo(user, tenant) &&
+    (user.is_admin === true || user.is_owner === true || user.is_primary_owner === true)
+  );
 }
 
 /**

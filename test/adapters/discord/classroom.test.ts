@@ -81,6 +81,7 @@ describe("the Discord classroom against a fake Discord", () => {
     const classroom = createDiscordClassroom({
       client,
       logger,
+      teacherRole: "Teacher",
       onNotified: async (tenant, user) => {
         notified.push(`${tenant}:${user}`);
       },
@@ -104,27 +105,25 @@ describe("the Discord classroom against a fake Discord", () => {
     expect(await classroom.membersOf(`user:${learnerId}`, user(learnerId))).toBeUndefined();
   });
 
-  it("names a role's human members, and a channel's members who can see it", async () => {
+  it("names a role's learners, and a channel's learners who can see it: no bots, no teachers", async () => {
     const { classroom, fake } = await start();
+    // Class 7A has a teacher by role, left out.
     expect(await classroom.membersOf(GUILD, role(DISCORD_IDS.classRoleId))).toEqual([
       learnerId,
       otherLearnerId,
-      teacherId,
     ]);
     // Class 7A's channel is hidden from @everyone: the class, teachers by role, and the owner.
     expect(await classroom.membersOf(GUILD, channel(DISCORD_IDS.classChannelId))).toEqual([
       learnerId,
       otherLearnerId,
-      teacherId,
-      ownerId,
     ]);
+    // Everyone sees the text channel; the principal and owner are teachers by Manage Server.
     expect(await classroom.membersOf(GUILD, channel(DISCORD_IDS.textChannelId))).toEqual([
       learnerId,
       otherLearnerId,
-      teacherId,
-      principalId,
-      ownerId,
     ]);
+    // A teacher named in person is who the teacher named.
+    expect(await classroom.membersOf(GUILD, user(teacherId))).toEqual([teacherId]);
     expect(await classroom.membersOf(GUILD, role("1300000000000000399"))).toBeUndefined();
     expect(await classroom.membersOf(GUILD, channel("1300000000000000299"))).toBeUndefined();
     // Over REST, a page as large as Discord allows, once for all these mentions.
@@ -135,7 +134,7 @@ describe("the Discord classroom against a fake Discord", () => {
   it("pages through a large server's members", async () => {
     const { classroom, fake } = await start({ extraMembers: 1500 });
     const members = await classroom.membersOf(GUILD, role(DISCORD_IDS.classRoleId));
-    expect(members).toHaveLength(3 + 1500);
+    expect(members).toHaveLength(2 + 1500);
     expect(new Set(members).size).toBe(members?.length);
     expect(fake.requestsTo("GET", /^\/guilds\/\d+\/members$/)).toHaveLength(2);
   });
