@@ -92,7 +92,7 @@ describe("the Discord classroom against a fake Discord", () => {
   const user = (id: string): TeacherTarget => ({ kind: "user", id, text: `<@${id}>` });
   const role = (id: string): TeacherTarget => ({ kind: "group", id, text: `<@&${id}>` });
   const channel = (id: string): TeacherTarget => ({ kind: "channel", id, text: `<#${id}>` });
-  const { learnerId, otherLearnerId, teacherId, principalId, ownerId } = DISCORD_IDS;
+  const { learnerId, otherLearnerId, teacherId, principalId } = DISCORD_IDS;
 
   it("names a member by mention; a bot names no learner; a stranger is not known", async () => {
     const { classroom } = await start();
@@ -124,6 +124,7 @@ describe("the Discord classroom against a fake Discord", () => {
     ]);
     // A teacher named in person is who the teacher named.
     expect(await classroom.membersOf(GUILD, user(teacherId))).toEqual([teacherId]);
+    expect(await classroom.membersOf(GUILD, user(principalId))).toEqual([principalId]);
     expect(await classroom.membersOf(GUILD, role("1300000000000000399"))).toBeUndefined();
     expect(await classroom.membersOf(GUILD, channel("1300000000000000299"))).toBeUndefined();
     // Over REST, a page as large as Discord allows, once for all these mentions.
