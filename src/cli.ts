@@ -26,6 +26,7 @@ import {
   loadCourseDirectory,
 } from "./content/index.ts";
 import {
+  type BktParams,
   type GeneratorKind,
   type MasteryRule,
   type SimulationComparison,
@@ -37,7 +38,7 @@ import {
 } from "./engine/index.ts";
 import { formatLeakEval, runLeakEval, runTutorEval } from "./eval/index.ts";
 import { type App, BUNDLED_COURSES_DIR, createApp, createLlm } from "./main.ts";
-import { exportStatements } from "./records/index.ts";
+import { exportStatements, fitCourseSkills, practiceLog } from "./records/index.ts";
 import { serve } from "./serve.ts";
 import { DEFAULT_STORE_OPTIONS } from "./store/index.ts";
 import { systemClock, TENANTS_KEY } from "./tutor/index.ts";
@@ -58,6 +59,9 @@ Commands:
   course list   The courses available
   course validate FILE…   Check course files; every problem with file, line and column
   course schema The JSON Schema of course files, for editor autocompletion
+  course fit ID BKT parameters per skill fitted on the first attempts the store holds, with
+                  the lines for the course file [--tenant ID] [--min-learners N] [--json]
+                  [--store memory|redis] [--redis-url URL]
   bench turns   Simulated learners through the real tutor: turns per second, latency
                   --learners N --turns N [--store memory|redis] [--redis-url URL] [--json]
   kt bench      Fit knowledge-tracing models on logs and score next-response prediction
@@ -438,7 +442,86 @@ async function courseCommand(args: string[]): Promise<number> {
     if (problems > 0) out(`\n${problems} problem(s).`);
     return problems > 0 ? 1 : 0;
   }
-  throw new UsageError(`Unknown course command "${sub ?? ""}": use list, validate or schema`);
+  if (sub === "fit") {
+    await courseFit(rest);
+    return 0;
+  }
+  throw new UsageError(`Unknown course command "${sub ?? ""}": use list, validate, schema or fit`);
+}
+
+/**
+ * `socra course fit ID`: BKT parameters per skill fitted on the first attempts the store holds,
+ * with what the course file says now, and the lines to paste into it.
+ */
+async function courseFit(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ...STORE_OPTIONS,
+      tenant: { type: "string" },
+      "min-learners": { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) throw new UsageError("course fit needs one course ID");
+  const minLearners = positiveInteger("min-learners", values["min-learners"], 20);
+  const config = configWith(values, {}, { LOG_LEVEL: "warn" });
+  const app = await createApp(config, { isWorker: false });
+  try {
+    const course = app.tutor.courses.find((c) => c.id === positionals[0]);
+    if (!course)
+      throw new UsageError(
+        `No course "${positionals[0]}": ${app.tutor.courses.map((c) => c.id).join(", ")}`,
+      );
+    const tenants =
+      values.tenant !== undefined
+        ? [values.tenant]
+        : Object.keys(await app.store.readRecords(TENANTS_KEY)).sort();
+    const log = await practiceLog({
+      store: app.store,
+      course,
+      tenants,
+      limit: DEFAULT_STORE_OPTIONS.attemptsKept,
+    });
+    const skills = fitCourseSkills(course, log, minLearners);
+    if (values.json) {
+      out(
+        JSON.stringify({
+          course: course.id,
+          learners: log.learnerIds.length,
+          responses: log.rowCount,
+          minLearners,
+          skills,
+        }),
+      );
+      return;
+    }
+    const params = (p: BktParams) =>
+      `{ prior: ${p.prior.toFixed(2)}, learn: ${p.learn.toFixed(2)}, guess: ${p.guess.toFixed(2)}, slip: ${p.slip.toFixed(2)} }`;
+    out(
+      `${course.id}: ${log.rowCount} first attempts by ${log.learnerIds.length} learners in ${tenants.length} tenant(s)\n`,
+    );
+    out(
+      table(
+        ["skill", "learners", "first attempts", "fitted", "course file now"],
+        skills.map((s) => [
+          s.skillId,
+          String(s.learners),
+          String(s.responses),
+          s.fitted ? params(s.fitted) : `- (fewer than ${minLearners} learners)`,
+          params(s.current),
+        ]),
+      ),
+    );
+    const fitted = skills.filter((s) => s.fitted);
+    if (fitted.length === 0) return;
+    out("\nTo use them, set each skill's bkt in the course file:");
+    for (const s of fitted) out(`  - id: ${s.skillId}\n    bkt: ${params(s.fitted as BktParams)}`);
+  } finally {
+    await app.close();
+  }
 }
 
 async function benchTurns(args: string[]): Promise<void> {

@@ -203,6 +203,67 @@ describe("the assignment lifecycle on Redis and BullMQ", () => {
   });
 });
 
+/** Runs the CLI against the test's Redis prefix, capturing what it prints. */
+async function cli(prefix: string, args: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  vi.stubEnv("REDIS_PREFIX", prefix);
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  try {
+    const code = await main([...args, "--store", "redis", "--redis-url", url]);
+    return { code, stdout: stdout.join(""), stderr: stderr.join("") };
+  } finally {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  }
+}
+
+describe("socra course fit", () => {
+  it("fits BKT per skill on the first attempts in the store, and prints the lines for the course file", async () => {
+    const c = await start();
+    const learners = ["U0FIT1", "U0FIT2", "U0FIT3", "U0FIT4"];
+    for (const [l, learner] of learners.entries()) {
+      await c.send(learner, { command: { name: "course", args: "fractions" } });
+      for (let k = 0; k < 8; k++)
+        await c.send(learner, { text: (k + l) % 3 === 0 ? "/skip" : "1/2" });
+    }
+    const json = await cli(c.prefix, [
+      "course",
+      "fit",
+      "fractions",
+      "--min-learners",
+      "3",
+      "--json",
+    ]);
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as {
+      course: string;
+      learners: number;
+      responses: number;
+      skills: { skillId: string; learners: number; fitted?: Record<string, number> }[];
+    };
+    expect(report).toMatchObject({ course: "fractions", learners: 4 });
+    expect(report.responses).toBeGreaterThan(learners.length);
+    const fitted = report.skills.filter((s) => s.fitted);
+    expect(fitted.length).toBeGreaterThan(0);
+    for (const skill of report.skills) expect(skill.fitted !== undefined).toBe(skill.learners >= 3);
+
+    const text = await cli(c.prefix, ["course", "fit", "fractions", "--min-learners", "3"]);
+    expect(text.stdout).toContain("first attempts by 4 learners in 1 tenant(s)");
+    expect(text.stdout).toContain(`- id: ${fitted[0]?.skillId}\n    bkt: { prior: `);
+    const unknown = await cli(c.prefix, ["course", "fit", "no-such-course"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('No course "no-such-course"');
+  });
+});
+
 describe("socra export xapi", () => {
   it("prints the store's learning records as valid xAPI statements, one per line", async () => {
     const c = await start();
@@ -212,24 +273,10 @@ describe("socra export xapi", () => {
     );
     await c.send(LEARNER, { action: { id: "hint", itemId: first?.itemId ?? "" } });
     await c.send(LEARNER, { text: "a" });
-    const stdout: string[] = [];
-    vi.stubEnv("REDIS_PREFIX", c.prefix);
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      stdout.push(String(chunk));
-      return true;
-    });
-    const stderr: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-      stderr.push(String(chunk));
-      return true;
-    });
-    const code = await main(["export", "xapi", "--store", "redis", "--redis-url", url]);
-    vi.restoreAllMocks();
-    vi.unstubAllEnvs();
-    expect(stderr.join("")).toContain("2 statements from 1 tenant");
+    const { code, stdout, stderr } = await cli(c.prefix, ["export", "xapi"]);
+    expect(stderr).toContain("2 statements from 1 tenant");
     expect(code).toBe(0);
     const statements = stdout
-      .join("")
       .trim()
       .split("\n")
       .map((line) => JSON.parse(line));

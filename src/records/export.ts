@@ -108,19 +108,35 @@ export interface ExportOptions {
 /** Every learning record the store still holds for the tenants' learners, oldest first per learner. */
 export async function* exportStatements(options: ExportOptions): AsyncGenerator<XapiStatement> {
   const courses = new Map(options.courses.map((course) => [course.id, course]));
-  for (const tenant of options.tenants) {
-    const roster = await options.store.readRecords({ tenant, name: ROSTER_NAME });
+  const since = options.since ?? Number.NEGATIVE_INFINITY;
+  for await (const { owner, entries } of learnerLogs(
+    options.store,
+    options.tenants,
+    options.limit,
+  )) {
+    const recent = entries.filter((e) => {
+      const at = (JSON.parse(e) as { at?: unknown }).at;
+      return typeof at === "number" && at >= since;
+    });
+    yield* statementsFromLog(recent, owner, courses, options.context);
+  }
+}
+
+/**
+ * Each rostered learner of the tenants (in id order) with the newest `limit` entries of their
+ * attempt log, oldest first.
+ */
+export async function* learnerLogs(
+  store: TutorStore,
+  tenants: readonly string[],
+  limit: number,
+): AsyncGenerator<{ owner: LogOwner; entries: string[] }> {
+  for (const tenant of tenants) {
+    const roster = await store.readRecords({ tenant, name: ROSTER_NAME });
     for (const [learner, json] of Object.entries(roster).sort(([a], [b]) => a.localeCompare(b))) {
       const platform = (JSON.parse(json) as { platform?: string }).platform ?? "console";
-      const entries = (
-        await options.store.readAttempts({ tenant, learner }, options.limit)
-      ).reverse();
-      const since = options.since ?? Number.NEGATIVE_INFINITY;
-      const recent = entries.filter((e) => {
-        const at = (JSON.parse(e) as { at?: unknown }).at;
-        return typeof at === "number" && at >= since;
-      });
-      yield* statementsFromLog(recent, { tenant, learner, platform }, courses, options.context);
+      const entries = (await store.readAttempts({ tenant, learner }, limit)).reverse();
+      yield { owner: { tenant, learner, platform }, entries };
     }
   }
 }
