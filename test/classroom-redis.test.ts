@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { main } from "../src/cli.ts";
 import { loadConfig } from "../src/config.ts";
 import { type App, createApp } from "../src/main.ts";
 import type {
@@ -12,6 +11,7 @@ import type {
   QuestionReply,
   Reply,
 } from "../src/tutor/index.ts";
+import { captureCli } from "./cli-capture.ts";
 import { startFakeLrs } from "./records/fake-lrs.ts";
 import { createXapiValidator } from "./records/xapi-schema.ts";
 import { FIXTURES, silentLogger } from "./tutor/harness.ts";
@@ -205,22 +205,10 @@ describe("the assignment lifecycle on Redis and BullMQ", () => {
 
 /** Runs the CLI against the test's Redis prefix, capturing what it prints. */
 async function cli(prefix: string, args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
   vi.stubEnv("REDIS_PREFIX", prefix);
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr.push(String(chunk));
-    return true;
-  });
   try {
-    const code = await main([...args, "--store", "redis", "--redis-url", url]);
-    return { code, stdout: stdout.join(""), stderr: stderr.join("") };
+    return await captureCli([...args, "--store", "redis", "--redis-url", url]);
   } finally {
-    vi.restoreAllMocks();
     vi.unstubAllEnvs();
   }
 }

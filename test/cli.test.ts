@@ -2,59 +2,43 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli.ts";
 import { gervetText } from "./bench/fixtures.ts";
-
-async function capture(argv: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  const code = await main(argv);
-  vi.restoreAllMocks();
-  return { code, stdout: stdout.join(""), stderr: stderr.join("") };
-}
+import { captureCli } from "./cli-capture.ts";
 
 describe("socra command line", () => {
   afterEach(() => vi.restoreAllMocks());
 
   it("prints usage for help", async () => {
-    const help = await capture(["help"]);
+    const help = await captureCli(["help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("Usage: socra [command]");
     expect(help.stdout).toContain("chat ");
   });
 
   it("exits 2 with a precise message on usage mistakes", async () => {
-    const unknown = await capture(["fly"]);
+    const unknown = await captureCli(["fly"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "fly"');
-    expect((await capture(["kt", "bench", "--train", "x"])).stderr).toContain(
+    expect((await captureCli(["kt", "bench", "--train", "x"])).stderr).toContain(
       "--train and --test are required",
     );
-    expect((await capture(["simulate", "--skills", "3"])).stderr).toContain(
+    expect((await captureCli(["simulate", "--skills", "3"])).stderr).toContain(
       "--learners is required",
     );
-    expect((await capture(["simulate", "--skills", "0", "--learners", "5"])).stderr).toContain(
+    expect((await captureCli(["simulate", "--skills", "0", "--learners", "5"])).stderr).toContain(
       "--skills must be a positive integer",
     );
-    expect((await capture(["kt", "bench", "--bogus"])).code).toBe(2);
-    expect((await capture(["course", "frobnicate"])).stderr).toContain(
+    expect((await captureCli(["kt", "bench", "--bogus"])).code).toBe(2);
+    expect((await captureCli(["course", "frobnicate"])).stderr).toContain(
       'Unknown course command "frobnicate"',
     );
-    expect((await capture(["chat", "--store", "disk"])).stderr).toContain(
+    expect((await captureCli(["chat", "--store", "disk"])).stderr).toContain(
       "--store must be memory or redis",
     );
   });
 
   it("exits 1 naming a file it cannot read", async () => {
-    const result = await capture([
+    const result = await captureCli([
       "kt",
       "bench",
       "--train",
@@ -70,7 +54,7 @@ describe("socra command line", () => {
     const dir = mkdtempSync(join(tmpdir(), "socra-cli-"));
     writeFileSync(join(dir, "train.csv"), gervetText(120, 1));
     writeFileSync(join(dir, "test.csv"), gervetText(40, 2, 5000));
-    const result = await capture([
+    const result = await captureCli([
       "kt",
       "bench",
       "--train",
@@ -97,7 +81,7 @@ describe("socra command line", () => {
   });
 
   it("prints simulation runs as JSON with the documented fields", async () => {
-    const result = await capture([
+    const result = await captureCli([
       "simulate",
       "--skills",
       "3",
@@ -136,7 +120,7 @@ describe("socra course", () => {
       broken,
       "id: x\ntitle: X\ndescription: d\nskills:\n  - id: a\n    name: A\n    explanation: e\n    prerequisites: [ghost]\n",
     );
-    const result = await capture(["course", "validate", broken]);
+    const result = await captureCli(["course", "validate", broken]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
       `${broken}:8:21: skill "a" lists prerequisite "ghost", which is not a skill`,
@@ -146,16 +130,16 @@ describe("socra course", () => {
   });
 
   it("validates the bundled courses and lists them", async () => {
-    const validate = await capture(["course", "validate", "courses/fractions.yaml"]);
+    const validate = await captureCli(["course", "validate", "courses/fractions.yaml"]);
     expect(validate.stdout).toContain("courses/fractions.yaml: OK (fractions:");
     expect(validate.code).toBe(0);
-    const list = await capture(["course", "list"]);
+    const list = await captureCli(["course", "list"]);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain("fractions");
   });
 
   it("prints the JSON Schema of course files", async () => {
-    const schema = await capture(["course", "schema"]);
+    const schema = await captureCli(["course", "schema"]);
     expect(JSON.parse(schema.stdout)).toMatchObject({ title: "Socra course pack", type: "object" });
   });
 });

@@ -10,6 +10,10 @@ import {
   wrongAnswer,
 } from "../tutor/harness.ts";
 
+/** The practice log of the harness's course in these tenants. */
+const logOf = (h: TutorHarness, tenants = ["school"]) =>
+  practiceLog({ store: h.store, course: h.course, tenants, limit: 1000 });
+
 /** Each learner's responses in the log: `item:1` right, `item:0` not yet. */
 function responsesOf(log: ResponseLog): Record<string, string[]> {
   const byLearner: Record<string, string[]> = {};
@@ -77,12 +81,7 @@ describe("the practice log of a course, from the store", () => {
     const skipped = await firstQuestion(h, "skipper");
     await h.send({ learner: "skipper", text: "/skip" });
 
-    const log = await practiceLog({
-      store: h.store,
-      course: h.course,
-      tenants: ["school"],
-      limit: 1000,
-    });
+    const log = await logOf(h);
     const skips = (skipped: string[]) => skipped.map((id) => `${id}:0`);
     expect(responsesOf(log)).toEqual({
       "school/hinted": [...skips(hinted.skipped), `${hinted.question.itemId}:0`],
@@ -102,12 +101,7 @@ describe("the practice log of a course, from the store", () => {
       const item = h.course.findItem(log.itemIds[log.item[r] as number] as string);
       expect(rowSkillIds(log, r)).toEqual(h.course.skillsOf(item as never));
     }
-    const elsewhere = await practiceLog({
-      store: h.store,
-      course: h.course,
-      tenants: ["elsewhere"],
-      limit: 1000,
-    });
+    const elsewhere = await logOf(h, ["elsewhere"]);
     expect(elsewhere.rowCount).toBe(0);
   });
 
@@ -123,12 +117,7 @@ describe("the practice log of a course, from the store", () => {
       expect(h.course.findItem(question.itemId)?.type).toBe("free");
       await answer(h, learner, question, rating);
     }
-    const log = await practiceLog({
-      store: h.store,
-      course: h.course,
-      tenants: ["school"],
-      limit: 1000,
-    });
+    const log = await logOf(h);
     const last = (learner: string) => responsesOf(log)[`school/${learner}`]?.at(-1);
     expect(last("sure")).toBe("half-explain:1");
     expect(last("unsure")).toBe("half-explain:0");
@@ -151,12 +140,7 @@ describe("the practice log of a course, from the store", () => {
         question = next;
       }
     }
-    const log = await practiceLog({
-      store: h.store,
-      course: h.course,
-      tenants: ["school"],
-      limit: 1000,
-    });
+    const log = await logOf(h);
     expect(log.learnerIds).toHaveLength(24);
     const fits = fitCourseSkills(h.course, log, 20);
     expect(fits.map((f) => f.skillId)).toEqual(h.course.skills.map((s) => s.id));
@@ -174,7 +158,7 @@ describe("the practice log of a course, from the store", () => {
     }
     // Deterministic, and nothing to fit on an empty log.
     expect(fitCourseSkills(h.course, log, 20)).toEqual(fits);
-    const empty = await practiceLog({ store: h.store, course: h.course, tenants: [], limit: 10 });
+    const empty = await logOf(h, []);
     expect(fitCourseSkills(h.course, empty, 1).every((f) => f.fitted === undefined)).toBe(true);
   });
 });
