@@ -498,8 +498,11 @@ async function courseFit(args: string[]): Promise<void> {
       );
       return;
     }
+    // Three decimals, never 0 or 1, which a course file refuses.
+    const value = (x: number) =>
+      String(Math.min(0.999, Math.max(0.001, Math.round(x * 1000) / 1000)));
     const params = (p: BktParams) =>
-      `{ prior: ${p.prior.toFixed(2)}, learn: ${p.learn.toFixed(2)}, guess: ${p.guess.toFixed(2)}, slip: ${p.slip.toFixed(2)} }`;
+      `{ prior: ${value(p.prior)}, learn: ${value(p.learn)}, guess: ${value(p.guess)}, slip: ${value(p.slip)} }`;
     out(
       `${course.id}: ${log.rowCount} first attempts by ${log.learnerIds.length} learners in ${tenants.length} tenant(s)\n`,
     );

@@ -246,6 +246,13 @@ describe("socra course fit", () => {
     const text = await cli(c.prefix, ["course", "fit", "fractions", "--min-learners", "3"]);
     expect(text.stdout).toContain("first attempts by 4 learners in 1 tenant(s)");
     expect(text.stdout).toContain(`- id: ${fitted[0]?.skillId}\n    bkt: { prior: `);
+    // What it prints is what a course file accepts: probabilities strictly between 0 and 1.
+    const printed = [...text.stdout.matchAll(/(prior|learn|guess|slip): ([\d.]+)/g)];
+    expect(printed.length).toBeGreaterThan(0);
+    for (const [, , number] of printed) {
+      expect(Number(number)).toBeGreaterThan(0);
+      expect(Number(number)).toBeLessThan(1);
+    }
     const unknown = await cli(c.prefix, ["course", "fit", "no-such-course"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No course "no-such-course"');
