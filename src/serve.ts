@@ -26,11 +26,16 @@ export interface Server {
 /** How long /healthz waits for the store before calling it down. */
 const HEALTH_TIMEOUT_MS = 2000;
 
+export interface ServeOverrides extends AppOverrides {
+  /** How long a Discord turn may run before its interaction is deferred (tests; 1.5 s). */
+  readonly discordDeferAfterMs?: number;
+}
+
 /**
  * Starts the adapters whose credentials are configured (Slack, Discord), with /healthz (the store and
  * each platform's connection) and /metrics (Prometheus text) on `PORT`.
  */
-export async function serve(config: Config, overrides: AppOverrides = {}): Promise<Server> {
+export async function serve(config: Config, overrides: ServeOverrides = {}): Promise<Server> {
   if (!config.slack && !config.discord)
     throw new SocraError(
       "no_platform",
@@ -116,6 +121,9 @@ export async function serve(config: Config, overrides: AppOverrides = {}): Promi
         keyValue: app.keyValue,
         hasLlm: app.hasLlm,
         ...(app.metrics ? { metrics: app.metrics } : {}),
+        ...(overrides.discordDeferAfterMs === undefined
+          ? {}
+          : { deferAfterMs: overrides.discordDeferAfterMs }),
       });
       await discord.start();
     }

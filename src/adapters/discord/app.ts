@@ -272,15 +272,28 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
     const isShared = isSharedPlace(interaction);
     const isInGuild = interaction.guildId !== null;
     const isDeferredEphemeral = isShared || (turn.isPrivate === true && isInGuild);
+    // The message the pressed button is on (a modal opened from it counts too).
+    const updater =
+      interaction.isButton() || (interaction.isModalSubmit() && interaction.isFromMessage())
+        ? interaction
+        : undefined;
+    // Only the interaction may change an ephemeral message: a slow turn that closes its
+    // buttons defers as an update of it, and the replies follow.
+    const isDeferredUpdate =
+      updater !== undefined &&
+      turn.closeComponents !== undefined &&
+      updater.message.flags.has("Ephemeral");
     let deferred: Promise<unknown> | undefined;
     let lastEditAt = 0;
     const timer = setTimeout(() => {
-      deferred = interaction
-        .deferReply(isDeferredEphemeral ? { flags: ["Ephemeral"] } : {})
-        .catch((error: unknown) => log.warn({ err: error }, "could not defer the interaction"));
+      deferred = (
+        isDeferredUpdate
+          ? updater.deferUpdate()
+          : interaction.deferReply(isDeferredEphemeral ? { flags: ["Ephemeral"] } : {})
+      ).catch((error: unknown) => log.warn({ err: error }, "could not defer the interaction"));
     }, deferAfterMs);
     const onStream = (event: StreamEvent) => {
-      if (!deferred || Date.now() - lastEditAt < EDIT_INTERVAL_MS) return;
+      if (!deferred || isDeferredUpdate || Date.now() - lastEditAt < EDIT_INTERVAL_MS) return;
       lastEditAt = Date.now();
       void deferred
         .then(() => interaction.editReply({ content: event.text.slice(0, 2000) }))
@@ -302,13 +315,12 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         : undefined;
     try {
       let hasResponded = false;
-      // The message the pressed button is on (a modal opened from it counts too).
-      const updater =
-        interaction.isButton() || (interaction.isModalSubmit() && interaction.isFromMessage())
-          ? interaction
-          : undefined;
       const components = updater ? turn.closeComponents?.(replies) : undefined;
-      if (components && updater) {
+      if (deferred && isDeferredUpdate) {
+        await deferred;
+        if (components) await interaction.editReply({ components: components as never });
+        hasResponded = true;
+      } else if (components && updater) {
         if (!deferred) {
           await updater.update({ components: components as never });
           hasResponded = true;

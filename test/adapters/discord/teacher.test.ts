@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import {
   ApplicationCommandOptionType,
@@ -5,7 +6,7 @@ import {
   InteractionResponseType,
   InteractionType,
 } from "discord.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import {
   homeKey,
   registerDiscordCommands,
@@ -13,7 +14,7 @@ import {
 } from "../../../src/adapters/discord/index.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { loadCourseFile } from "../../../src/content/index.ts";
-import { type Server, serve } from "../../../src/serve.ts";
+import { type ServeOverrides, type Server, serve } from "../../../src/serve.ts";
 import { freePort } from "../../free-port.ts";
 import { FIXTURES, silentLogger } from "../../tutor/harness.ts";
 import {
@@ -22,6 +23,7 @@ import {
   isEphemeral,
   type Json,
   type SentMessage,
+  sentFor,
   textOf,
   until,
 } from "./e2e.ts";
@@ -42,6 +44,8 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Socra served against a fake Discord whose teacher role is "Teacher" (by name). */
 async function startSocra(
   options: FakeDiscordOptions = {},
+  overrides: ServeOverrides = {},
+  env: Readonly<Record<string, string>> = {},
 ): Promise<{ fake: FakeDiscord; server: Server }> {
   const fake = await startFakeDiscord({ token: TOKEN, ...options });
   const config = loadConfig({
@@ -50,6 +54,7 @@ async function startSocra(
     DISCORD_API_URL: fake.restUrl,
     DISCORD_TEACHER_ROLE: "Teacher",
     PORT: String(await freePort()),
+    ...env,
   });
   await registerDiscordCommands(config.discord as never, [
     await loadCourseFile(join(FIXTURES, "mini.yaml")),
@@ -57,6 +62,7 @@ async function startSocra(
   const server = await serve(config, {
     courseFile: join(FIXTURES, "mini.yaml"),
     logger: silentLogger,
+    ...overrides,
   });
   await until(() => server.discord?.isConnected() === true);
   return { fake, server };
@@ -331,6 +337,42 @@ describe("Discord: teachers assign, report, and learners forget", () => {
     const kept = await server.app.store.readLearner({ tenant: GUILD, learner: learnerId });
     expect(kept.model).toBeDefined();
     expect(await server.app.keyValue.get(homeKey(learnerId))).toBe(GUILD);
+  });
+});
+
+describe("Discord: a slow forget-me confirmation", () => {
+  it("closes the private confirmation's buttons through the interaction, then answers", async () => {
+    // Every turn that waits for Redis is deferred first, as a slow store would make it.
+    const { fake, server } = await startSocra(
+      {},
+      { discordDeferAfterMs: 0 },
+      { SOCRA_STORE: "redis", REDIS_URL: inject("redisUrl"), REDIS_PREFIX: `test-${randomUUID()}` },
+    );
+    try {
+      const forget = fake.interaction({
+        type: InteractionType.ApplicationCommand,
+        data: chatInputData("tutor", "forget-me", []),
+        userId: learnerId,
+      });
+      await answerMatching(fake, forget.token, /"custom_id":"forget-confirm:"/);
+      const press = fake.interaction({
+        type: InteractionType.MessageComponent,
+        data: buttonData("forget-confirm:"),
+        userId: learnerId,
+      });
+      await until(() => sentFor(fake, press.token).some((a) => a.type === "follow-up"));
+      const answers = sentFor(fake, press.token);
+      // An ephemeral message can only be changed through the interaction: a deferred update.
+      expect(answers[0]?.type).toBe(InteractionResponseType.DeferredMessageUpdate);
+      const edit = answers.find((a) => a.type === "edit");
+      expect(textOf(edit?.data).match(/"disabled":true/g)).toHaveLength(2);
+      const answer = answers.find((a) => a.type === "follow-up");
+      expect(textOf(answer?.data)).toMatch(/delet/i);
+      expect(isEphemeral(answer)).toBe(true);
+    } finally {
+      await server.close();
+      await fake.close();
+    }
   });
 });
 
