@@ -517,3 +517,79 @@ function fitWeights(
   for (let j = 0; j < size; j++) fitted[j] = (result.x[j] as number) * (scale[j] as number);
   return fitted;
 }
+
+/** A fitted logistic model as plain JSON: ids in index order, arrays as numbers. */
+export interface LogisticModelJson {
+  readonly features: LogisticFeatures;
+  readonly items: readonly string[];
+  readonly skills: readonly string[];
+  readonly weights: readonly number[];
+  readonly itemMeanCorrect: readonly number[];
+  readonly meanCorrect: number;
+  readonly columnMin: readonly number[];
+  readonly columnMax: readonly number[];
+  readonly typicalItemWeight: readonly number[];
+}
+
+export function logisticModelToJson(model: LogisticModel): LogisticModelJson {
+  const inOrder = (index: ReadonlyMap<string, number>) =>
+    [...index].sort(([, a], [, b]) => a - b).map(([id]) => id);
+  return {
+    features: model.features,
+    items: inOrder(model.itemIndex),
+    skills: inOrder(model.skillIndex),
+    weights: [...model.weights],
+    itemMeanCorrect: [...model.itemMeanCorrect],
+    meanCorrect: model.meanCorrect,
+    columnMin: [...model.columnMin],
+    columnMax: [...model.columnMax],
+    typicalItemWeight: [...model.typicalItemWeight],
+  };
+}
+
+/** The model logisticModelToJson wrote; a clear error naming the field when the JSON is not one. */
+export function logisticModelFromJson(value: unknown): LogisticModel {
+  const json = (value ?? {}) as Partial<Record<keyof LogisticModelJson, unknown>>;
+  const fail = (field: string, why: string): never => {
+    throw new ValidationError("bad_model", `logistic model: ${field} ${why}`);
+  };
+  const ids = (field: "items" | "skills"): string[] => {
+    const list = json[field];
+    if (!Array.isArray(list) || !list.every((id) => typeof id === "string"))
+      return fail(field, "must be a list of ids");
+    return list as string[];
+  };
+  const numbers = (field: keyof LogisticModelJson, length: number): Float64Array => {
+    const list = json[field];
+    if (!Array.isArray(list) || !list.every((x) => typeof x === "number" && Number.isFinite(x)))
+      return fail(field, "must be a list of numbers");
+    if (list.length !== length)
+      return fail(field, `must have ${length} numbers, not ${list.length}`);
+    return Float64Array.from(list as number[]);
+  };
+  const given = (json.features ?? {}) as Record<string, unknown>;
+  const features = Object.fromEntries(
+    Object.keys(DEFAULT_LOGISTIC_FEATURES).map((key) => {
+      if (typeof given[key] !== "boolean") fail(`features.${key}`, "must be true or false");
+      return [key, given[key]];
+    }),
+  ) as unknown as LogisticFeatures;
+  const items = ids("items");
+  const skills = ids("skills");
+  const layout = createFeatureLayout(items.length, skills.length, features);
+  const meanCorrect = json.meanCorrect;
+  if (typeof meanCorrect !== "number" || !(meanCorrect >= 0 && meanCorrect <= 1))
+    return fail("meanCorrect", "must be a number from 0 to 1");
+  return {
+    features,
+    itemIndex: new Map(items.map((id, i) => [id, i])),
+    skillIndex: new Map(skills.map((id, i) => [id, i])),
+    weights: numbers("weights", layout.size),
+    itemMeanCorrect: numbers("itemMeanCorrect", items.length),
+    meanCorrect,
+    columnMin: numbers("columnMin", layout.size),
+    columnMax: numbers("columnMax", layout.size),
+    typicalItemWeight: numbers("typicalItemWeight", skills.length),
+    layout,
+  };
+}

@@ -1,6 +1,14 @@
+import { assertBktParams, type BktParams } from "./bkt.ts";
 import { type BktFitOptions, fitBkt } from "./bkt-fit.ts";
+import { ValidationError } from "./errors.ts";
 import { createKnowledgeModel, type KnowledgeModel, type MasteryRule } from "./learner.ts";
-import { fitLogistic, type LogisticFitOptions } from "./logistic.ts";
+import {
+  fitLogistic,
+  type LogisticFitOptions,
+  type LogisticModel,
+  logisticModelFromJson,
+  logisticModelToJson,
+} from "./logistic.ts";
 import { bktReplay, logisticReplay, rowSkillIds } from "./replay.ts";
 import type { ResponseLog } from "./response-log.ts";
 
@@ -27,7 +35,17 @@ export interface KnowledgeModelFitOptions {
  */
 export const DEFAULT_BKT_ALONE_MIN_Z = 2;
 
+/** What a fit gives the knowledge model (see KnowledgeModelOptions), and can be stored. */
+export interface FittedKnowledge {
+  readonly bkt: Readonly<Record<string, BktParams>>;
+  /** The fit pooled over all skills: for skills with too little data of their own. */
+  readonly defaultBkt: BktParams;
+  readonly logistic: LogisticModel;
+  readonly bktAloneSkills: readonly string[];
+}
+
 export interface KnowledgeModelFit {
+  readonly knowledge: FittedKnowledge;
   readonly model: KnowledgeModel;
   /** Per skill, from the two-fold cross-validation. */
   readonly comparisons: ReadonlyMap<string, PredictorComparison>;
@@ -51,13 +69,17 @@ export function fitKnowledgeModel(
   const bkt = fitBkt(log, undefined, options.bkt);
   const comparisons = compareSkillPredictors(log, options);
   const minZ = options.bktAloneMinZ ?? DEFAULT_BKT_ALONE_MIN_Z;
+  const knowledge: FittedKnowledge = {
+    bkt: Object.fromEntries([...bkt.skills].map(([skillId, fit]) => [skillId, fit.params])),
+    defaultBkt: bkt.pooled.params,
+    logistic: fitLogistic(log, undefined, options.logistic),
+    bktAloneSkills: [...comparisons].filter(([, c]) => c.z >= minZ).map(([skillId]) => skillId),
+  };
   return {
+    knowledge,
     model: createKnowledgeModel({
-      bkt: Object.fromEntries([...bkt.skills].map(([skillId, fit]) => [skillId, fit.params])),
-      defaultBkt: bkt.pooled.params,
-      logistic: fitLogistic(log, undefined, options.logistic),
+      ...knowledge,
       ...(options.masteryRule === undefined ? {} : { masteryRule: options.masteryRule }),
-      bktAloneSkills: [...comparisons].filter(([, c]) => c.z >= minZ).map(([skillId]) => skillId),
     }),
     comparisons,
   };
@@ -130,4 +152,55 @@ function zScore(values: readonly number[]): number {
   const variance = n > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
   if (variance > 0) return mean / Math.sqrt(variance / n);
   return mean === 0 ? 0 : mean * Number.POSITIVE_INFINITY;
+}
+
+/** A fit as JSON, for a file the tutor loads at start (parseFittedKnowledge). */
+export function serializeFittedKnowledge(knowledge: FittedKnowledge): string {
+  return JSON.stringify({
+    v: 1,
+    bkt: knowledge.bkt,
+    defaultBkt: knowledge.defaultBkt,
+    logistic: logisticModelToJson(knowledge.logistic),
+    bktAloneSkills: knowledge.bktAloneSkills,
+  });
+}
+
+/** The fit serializeFittedKnowledge wrote; a clear error naming the field otherwise. */
+export function parseFittedKnowledge(json: string): FittedKnowledge {
+  let value: Record<string, unknown>;
+  try {
+    value = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    throw new ValidationError("bad_model", "A fitted model must be JSON");
+  }
+  if (value?.v !== 1) throw new ValidationError("bad_model", "A fitted model has version 1");
+  const params = (field: string, raw: unknown): BktParams => {
+    const p = (raw ?? {}) as Record<string, unknown>;
+    const read = (key: keyof BktParams) => (typeof p[key] === "number" ? (p[key] as number) : NaN);
+    const result = {
+      prior: read("prior"),
+      learn: read("learn"),
+      forget: read("forget"),
+      guess: read("guess"),
+      slip: read("slip"),
+    };
+    try {
+      assertBktParams(result);
+    } catch (error) {
+      throw new ValidationError("bad_model", `${field}: ${(error as Error).message}`);
+    }
+    return result;
+  };
+  const bkt = (value.bkt ?? {}) as Record<string, unknown>;
+  const alone = value.bktAloneSkills;
+  if (!Array.isArray(alone) || !alone.every((id) => typeof id === "string"))
+    throw new ValidationError("bad_model", "bktAloneSkills must be a list of skill ids");
+  return {
+    bkt: Object.fromEntries(
+      Object.entries(bkt).map(([skillId, raw]) => [skillId, params(`bkt.${skillId}`, raw)]),
+    ),
+    defaultBkt: params("defaultBkt", value.defaultBkt),
+    logistic: logisticModelFromJson(value.logistic),
+    bktAloneSkills: alone as string[],
+  };
 }

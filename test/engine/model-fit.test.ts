@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
   compareSkillPredictors,
+  createKnowledgeModel,
+  createLearnerState,
   createResponseLogBuilder,
   createRng,
   fitKnowledgeModel,
+  parseFittedKnowledge,
+  predictCorrect,
   type ResponseLog,
+  recordResponse,
+  serializeFittedKnowledge,
 } from "../../src/engine/index.ts";
 
 const SKILLS = ["s0", "s1", "s2"];
@@ -98,5 +104,41 @@ describe("fitting the knowledge model on a class's logs", () => {
     expect(compareSkillPredictors(log, { bkt: { seed: 3 } })).toEqual(
       compareSkillPredictors(log, { bkt: { seed: 3 } }),
     );
+  });
+});
+
+describe("storing a fitted knowledge model", () => {
+  it("gives back a model that predicts and decides mastery exactly as the fitted one", () => {
+    const fit = fitKnowledgeModel(bktClass(), { bkt: { seed: 1 } });
+    const stored = parseFittedKnowledge(serializeFittedKnowledge(fit.knowledge));
+    expect(stored.bkt).toEqual(fit.knowledge.bkt);
+    expect(stored.defaultBkt).toEqual(fit.knowledge.defaultBkt);
+    expect(stored.bktAloneSkills).toEqual(fit.knowledge.bktAloneSkills);
+    const again = createKnowledgeModel(stored);
+    const [a, b] = [createLearnerState(), createLearnerState()];
+    for (let k = 0; k < 12; k++) {
+      const item = { id: `s1.i${k % 5}`, skillIds: ["s1"] };
+      expect(predictCorrect(b, again, item)).toBe(predictCorrect(a, fit.model, item));
+      const isCorrect = k % 3 !== 1;
+      recordResponse(a, fit.model, { item, isCorrect, at: 0 });
+      recordResponse(b, again, { item, isCorrect, at: 0 });
+      expect(b.skills.s1).toEqual(a.skills.s1);
+    }
+  });
+
+  it("refuses a damaged file with the field named", () => {
+    const fit = fitKnowledgeModel(gradualClass(), { bkt: { seed: 1 } });
+    const good = JSON.parse(serializeFittedKnowledge(fit.knowledge));
+    const broken = (change: (value: typeof good) => void) => {
+      const copy = structuredClone(good);
+      change(copy);
+      return () => parseFittedKnowledge(JSON.stringify(copy));
+    };
+    expect(() => parseFittedKnowledge("{nope")).toThrow("must be JSON");
+    expect(broken((v) => (v.v = 2))).toThrow("version 1");
+    expect(broken((v) => (v.bkt.s0.guess = 0.7))).toThrow("bkt.s0: BKT guess");
+    expect(broken((v) => v.logistic.weights.pop())).toThrow("logistic model: weights must have");
+    expect(broken((v) => (v.logistic.features.recency = "yes"))).toThrow("features.recency");
+    expect(broken((v) => (v.bktAloneSkills = "s0"))).toThrow("bktAloneSkills");
   });
 });
