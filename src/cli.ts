@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { runConsole } from "./adapters/console/index.ts";
@@ -27,12 +27,14 @@ import {
 } from "./content/index.ts";
 import {
   type BktParams,
+  fitKnowledgeModel,
   type GeneratorKind,
   type MasteryRule,
   type SimulationComparison,
   type SimulationPolicy,
   type SimulationRun,
   SocraError,
+  serializeFittedKnowledge,
   simulate,
   ValidationError,
 } from "./engine/index.ts";
@@ -41,7 +43,7 @@ import { type App, BUNDLED_COURSES_DIR, createApp, createLlm } from "./main.ts";
 import { exportStatements, fitCourseSkills, practiceLog } from "./records/index.ts";
 import { serve } from "./serve.ts";
 import { DEFAULT_STORE_OPTIONS } from "./store/index.ts";
-import { systemClock, TENANTS_KEY } from "./tutor/index.ts";
+import { engineId, systemClock, TENANTS_KEY } from "./tutor/index.ts";
 
 const USAGE = `Usage: socra [command] [options]
 
@@ -61,6 +63,7 @@ Commands:
   course schema The JSON Schema of course files, for editor autocompletion
   course fit ID BKT parameters per skill fitted on the first attempts the store holds, with
                   the lines for the course file [--tenant ID] [--min-learners N] [--json]
+                  [--out FILE]: also the whole knowledge model, for SOCRA_MODELS_DIR
                   [--store memory|redis] [--redis-url URL]
   bench turns   Simulated learners through the real tutor: turns per second, latency
                   --learners N --turns N [--store memory|redis] [--redis-url URL] [--json]
@@ -460,6 +463,7 @@ async function courseFit(args: string[]): Promise<void> {
       ...STORE_OPTIONS,
       tenant: { type: "string" },
       "min-learners": { type: "string" },
+      out: { type: "string" },
       json: { type: "boolean", default: false },
     },
     allowPositionals: true,
@@ -486,6 +490,17 @@ async function courseFit(args: string[]): Promise<void> {
       limit: DEFAULT_STORE_OPTIONS.attemptsKept,
     });
     const skills = fitCourseSkills(course, log, minLearners);
+    if (values.out !== undefined) {
+      if (log.rowCount === 0) throw new UsageError(`No first attempts at ${course.id} to fit on`);
+      const { knowledge } = fitKnowledgeModel(log, { bkt: { seed: 1 } });
+      // Like the printed lines: BKT only for skills enough learners practised.
+      const kept = new Set(skills.filter((s) => s.fitted).map((s) => engineId(course, s.skillId)));
+      const bkt = Object.fromEntries(Object.entries(knowledge.bkt).filter(([id]) => kept.has(id)));
+      writeFileSync(values.out, serializeFittedKnowledge({ ...knowledge, bkt }));
+      process.stderr.write(
+        `socra: wrote ${values.out}: BKT for ${Object.keys(bkt).length} skill(s) and the logistic predictor; BKT decides mastery alone on ${knowledge.bktAloneSkills.length}\n`,
+      );
+    }
     if (values.json) {
       out(
         JSON.stringify({

@@ -15,6 +15,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, { error: "letters, digits, '.', '_' and '-' only" })
     .default("socra"),
   SOCRA_COURSES_DIR: z.string().min(1).optional(),
+  SOCRA_MODELS_DIR: z.string().min(1).optional(),
   SOCRA_DEFAULT_COURSE: z.string().min(1).default("fractions"),
   SESSION_TTL_HOURS: z.coerce
     .number({ error: "must be a number of hours" })
@@ -121,6 +122,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** Extra course directory; the bundled courses otherwise. */
   readonly coursesDir?: string;
+  /** Fitted knowledge models (`socra course fit --out`), one `<course id>.json` per course. */
+  readonly modelsDir?: string;
   readonly defaultCourse: string;
   readonly sessionTtlMs: number;
   readonly turnLockMs: number;
@@ -251,6 +254,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     redisUrl: c.REDIS_URL,
     redisPrefix: c.REDIS_PREFIX,
     ...(c.SOCRA_COURSES_DIR === undefined ? {} : { coursesDir: c.SOCRA_COURSES_DIR }),
+    ...(c.SOCRA_MODELS_DIR === undefined ? {} : { modelsDir: c.SOCRA_MODELS_DIR }),
     defaultCourse: c.SOCRA_DEFAULT_COURSE,
     sessionTtlMs: c.SESSION_TTL_HOURS * 3_600_000,
     turnLockMs: c.TURN_LOCK_SECONDS * 1000,

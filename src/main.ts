@@ -1,8 +1,10 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import type { Config, LlmConfig } from "./config.ts";
 import { type Course, loadCourseDirectory, loadCourseFile } from "./content/index.ts";
-import { SocraError } from "./engine/index.ts";
+import { type FittedKnowledge, parseFittedKnowledge, SocraError } from "./engine/index.ts";
 import { createOpenAiLlm } from "./llm/index.ts";
 import { createLogger } from "./logging.ts";
 import { createMetrics, instrumentLlm, instrumentTutor, type Metrics } from "./metrics.ts";
@@ -160,9 +162,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         })
       : createMemoryScheduler({ handler, logger, clock });
   const courseMap = new Map(courses.map((course) => [course.id, course]));
+  const knowledge = config.modelsDir
+    ? await loadFittedKnowledge(config.modelsDir, courses, logger)
+    : undefined;
   const core = createTutor({
     store,
     courses,
+    ...(knowledge ? { knowledge } : {}),
     clock,
     logger,
     defaultCourseId,
@@ -230,4 +236,33 @@ function redactUrl(url: string): string {
   } catch {
     return "(unparseable URL)";
   }
+}
+
+/**
+ * The fitted knowledge models in `dir` (`<course id>.json`, written by `socra course fit --out`)
+ * for the courses that have one. A file that is there but unreadable stops the start, naming it.
+ */
+async function loadFittedKnowledge(
+  dir: string,
+  courses: readonly Course[],
+  logger: Logger,
+): Promise<Map<string, FittedKnowledge>> {
+  const found = new Map<string, FittedKnowledge>();
+  for (const course of courses) {
+    const file = join(dir, `${course.id}.json`);
+    let json: string;
+    try {
+      json = await readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw new SocraError("bad_model", `Cannot read the fitted model ${file}`, { cause: error });
+    }
+    try {
+      found.set(course.id, parseFittedKnowledge(json));
+    } catch (error) {
+      throw new SocraError("bad_model", `${file}: ${(error as Error).message}`, { cause: error });
+    }
+    logger.info({ course: course.id, file }, "fitted knowledge model loaded");
+  }
+  return found;
 }

@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
@@ -14,7 +16,7 @@ import type {
 import { captureCli } from "./cli-capture.ts";
 import { startFakeLrs } from "./records/fake-lrs.ts";
 import { createXapiValidator } from "./records/xapi-schema.ts";
-import { FIXTURES, silentLogger } from "./tutor/harness.ts";
+import { FIXTURES, recordingLogger, silentLogger } from "./tutor/harness.ts";
 
 /*
  * The assignment lifecycle through the composition root, against a real Redis and BullMQ:
@@ -253,6 +255,38 @@ describe("socra course fit", () => {
       expect(Number(number)).toBeGreaterThan(0);
       expect(Number(number)).toBeLessThan(1);
     }
+    // The whole model, for the tutor to load at start.
+    const dir = mkdtempSync(join(tmpdir(), "socra-models-"));
+    const out = await cli(c.prefix, [
+      "course",
+      "fit",
+      "fractions",
+      "--min-learners",
+      "3",
+      "--out",
+      join(dir, "fractions.json"),
+    ]);
+    expect(out.code).toBe(0);
+    expect(out.stderr).toMatch(
+      /wrote .*fractions\.json: BKT for [1-9]\d* skill\(s\) and the logistic predictor/,
+    );
+    const logger = recordingLogger();
+    const served = await createApp(
+      loadConfig({
+        SOCRA_MODELS_DIR: dir,
+        REDIS_PREFIX: c.prefix,
+        SOCRA_STORE: "redis",
+        REDIS_URL: url,
+      }),
+      { logger, isWorker: false },
+    );
+    await served.close();
+    expect(logger.entries.map((e) => e.message)).toContain("fitted knowledge model loaded");
+    writeFileSync(join(dir, "fractions.json"), "{}");
+    await expect(
+      createApp(loadConfig({ SOCRA_MODELS_DIR: dir }), { logger: silentLogger }),
+    ).rejects.toThrow(/fractions\.json: A fitted model has version 1/);
+
     const unknown = await cli(c.prefix, ["course", "fit", "no-such-course"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('No course "no-such-course"');

@@ -1,4 +1,4 @@
-import type { Course } from "../content/index.ts";
+import { type Course, parseInstanceId } from "../content/index.ts";
 import {
   type BktParams,
   collectSkillSequences,
@@ -7,7 +7,7 @@ import {
   fitBkt,
   type ResponseLog,
 } from "../engine/index.ts";
-import type { TutorStore } from "../tutor/index.ts";
+import { engineId, enginePracticeItem, type TutorStore } from "../tutor/index.ts";
 import { eventFromLog, learnerLogs } from "./export.ts";
 
 export interface PracticeLogOptions {
@@ -22,13 +22,16 @@ export interface PracticeLogOptions {
  * The first attempts the store's attempt logs hold for a course, as the engine counted them
  * when they happened: an answer graded right without a hint before it is right; graded wrong
  * or partly right, a hint first, a self-rating other than "yes", or a skip before any answer is
- * not yet. Each response is tagged with every skill of its item (the logged skill when the
+ * not yet. Items and skills carry the engine's ids (`course/…`; a template's instances are
+ * the template), each response tagged with every skill of its item (the logged skill when the
  * course no longer has the item). Learners are `tenant/learner`, in the order read.
  */
 export async function practiceLog(options: PracticeLogOptions): Promise<ResponseLog> {
   const { course } = options;
   const courses = new Map([[course.id, course]]);
-  const builder = createResponseLogBuilder(course.skills.map((skill) => skill.id));
+  const builder = createResponseLogBuilder(
+    course.skills.map((skill) => engineId(course, skill.id)),
+  );
   for await (const { owner, entries } of learnerLogs(
     options.store,
     options.tenants,
@@ -41,13 +44,15 @@ export async function practiceLog(options: PracticeLogOptions): Promise<Response
       const event = eventFromLog(json, owner, courses);
       if (!event?.itemId) continue;
       const add = (isCorrect: boolean) => {
-        const item = course.findItem(event.itemId as string);
-        builder.add({
-          learnerId,
-          itemId: event.itemId as string,
-          skillIds: item ? course.skillsOf(item) : [event.skill.id],
-          isCorrect,
-        });
+        const itemId = event.itemId as string;
+        const item = course.findItem(itemId);
+        const seen = item
+          ? enginePracticeItem(course, item)
+          : {
+              id: engineId(course, parseInstanceId(itemId)?.templateId ?? itemId),
+              skillIds: [engineId(course, event.skill.id)],
+            };
+        builder.add({ learnerId, itemId: seen.id, skillIds: seen.skillIds, isCorrect });
       };
       const hints = event.hints ?? 0;
       if (event.kind === "answer" && event.attempt === 1) {
@@ -82,10 +87,11 @@ export function fitCourseSkills(course: Course, log: ResponseLog, minLearners: n
   const sequences = collectSkillSequences(log);
   const model = log.rowCount > 0 ? fitBkt(log, undefined, { seed: 1 }) : undefined;
   return course.skills.map((skill) => {
-    const index = log.skillIds.indexOf(skill.id);
+    const id = engineId(course, skill.id);
+    const index = log.skillIds.indexOf(id);
     const own = sequences.get(index);
     const learners = own ? own.starts.length - 1 : 0;
-    const fitted = learners >= minLearners ? model?.skills.get(skill.id)?.params : undefined;
+    const fitted = learners >= minLearners ? model?.skills.get(id)?.params : undefined;
     return {
       skillId: skill.id,
       learners,

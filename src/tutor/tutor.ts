@@ -15,9 +15,9 @@ import {
   chooseItem,
   chooseNextTarget,
   createRng,
+  type FittedKnowledge,
   hashSeed,
   type ItemCandidate,
-  type PracticeItem,
   predictCorrect,
   recordResponse,
   SocraError,
@@ -61,11 +61,13 @@ import {
   serializeLearnerRecord,
   serializeSession,
 } from "./records.ts";
-import { type CourseRuntime, compileRuntime, engineId } from "./runtime.ts";
+import { type CourseRuntime, compileRuntime, engineId, enginePracticeItem } from "./runtime.ts";
 
 export interface TutorDeps {
   readonly store: TutorStore;
   readonly courses: readonly Course[];
+  /** Knowledge models fitted on each course's practice, by course id (see compileRuntime). */
+  readonly knowledge?: ReadonlyMap<string, FittedKnowledge>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** The course a new learner starts with (the first course otherwise). */
@@ -151,7 +153,12 @@ interface TurnContext {
 export function createTutor(deps: TutorDeps): Tutor {
   if (deps.courses.length === 0)
     throw new SocraError("no_courses", "The tutor needs at least one course");
-  const runtimes = new Map(deps.courses.map((course) => [course.id, compileRuntime(course)]));
+  const runtimes = new Map(
+    deps.courses.map((course) => [
+      course.id,
+      compileRuntime(course, deps.knowledge?.get(course.id)),
+    ]),
+  );
   const defaultRuntime =
     runtimes.get(deps.defaultCourseId ?? "") ?? (runtimes.values().next().value as CourseRuntime);
   const assistant = deps.llm
@@ -1568,19 +1575,6 @@ function readStored<T>(
     onError(error);
     return undefined;
   }
-}
-
-/** The engine's view of an item: a template's instances share the template's id and statistics. */
-function enginePracticeItem(
-  course: Course,
-  item: ItemDefinition | TemplateDefinition,
-): PracticeItem {
-  const templateId = parseInstanceId(item.id)?.templateId;
-  return {
-    id: engineId(course, templateId ?? item.id),
-    skillIds: course.skillsOf(item).map((id) => engineId(course, id)),
-    ...(item.difficulty === undefined ? {} : { difficulty: item.difficulty }),
-  };
 }
 
 function isRightAnswer(item: ItemDefinition, text: string): boolean {

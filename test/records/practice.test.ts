@@ -82,12 +82,14 @@ describe("the practice log of a course, from the store", () => {
     await h.send({ learner: "skipper", text: "/skip" });
 
     const log = await logOf(h);
-    const skips = (skipped: string[]) => skipped.map((id) => `${id}:0`);
+    // Items by the engine's ids: the course's id first.
+    const row = (itemId: string, isRight: boolean) => `mini/${itemId}:${isRight ? 1 : 0}`;
+    const skips = (skipped: string[]) => skipped.map((id) => row(id, false));
     expect(responsesOf(log)).toEqual({
-      "school/hinted": [...skips(hinted.skipped), `${hinted.question.itemId}:0`],
-      "school/right": [...skips(right.skipped), `${right.question.itemId}:1`],
-      "school/skipper": [`${skipped.itemId}:0`],
-      "school/wrong": [...skips(wrong.skipped), `${wrong.question.itemId}:0`],
+      "school/hinted": [...skips(hinted.skipped), row(hinted.question.itemId, false)],
+      "school/right": [...skips(right.skipped), row(right.question.itemId, true)],
+      "school/skipper": [row(skipped.itemId, false)],
+      "school/wrong": [...skips(wrong.skipped), row(wrong.question.itemId, false)],
     });
     // The engine saw the same: as many first attempts, as many right.
     for (const learner of ["right", "hinted", "wrong", "skipper"]) {
@@ -98,8 +100,11 @@ describe("the practice log of a course, from the store", () => {
     }
     // Each response is tagged with its item's skills, as the engine saw it.
     for (let r = 0; r < log.rowCount; r++) {
-      const item = h.course.findItem(log.itemIds[log.item[r] as number] as string);
-      expect(rowSkillIds(log, r)).toEqual(h.course.skillsOf(item as never));
+      const itemId = (log.itemIds[log.item[r] as number] as string).slice("mini/".length);
+      const item = h.course.findItem(itemId);
+      expect(rowSkillIds(log, r)).toEqual(
+        h.course.skillsOf(item as never).map((id) => `mini/${id}`),
+      );
     }
     const elsewhere = await logOf(h, ["elsewhere"]);
     expect(elsewhere.rowCount).toBe(0);
@@ -119,8 +124,8 @@ describe("the practice log of a course, from the store", () => {
     }
     const log = await logOf(h);
     const last = (learner: string) => responsesOf(log)[`school/${learner}`]?.at(-1);
-    expect(last("sure")).toBe("half-explain:1");
-    expect(last("unsure")).toBe("half-explain:0");
+    expect(last("sure")).toBe("mini/half-explain:1");
+    expect(last("unsure")).toBe("mini/half-explain:0");
   });
 
   it("fits BKT per skill where enough learners practised it, and keeps the course file's values beside it", async () => {
