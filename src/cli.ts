@@ -472,6 +472,10 @@ async function courseFit(args: string[]): Promise<void> {
   if (positionals.length !== 1) throw new UsageError("course fit needs one course ID");
   const minLearners = positiveInteger("min-learners", values["min-learners"], 20);
   const config = configWith(values, {}, { LOG_LEVEL: "warn" });
+  if (config.store === "memory")
+    process.stderr.write(
+      "socra: the memory store starts empty and keeps nothing between runs: fit on Redis (--store redis)\n",
+    );
   const app = await createApp(config, { isWorker: false });
   try {
     const course = app.tutor.courses.find((c) => c.id === positionals[0]);

@@ -80,6 +80,16 @@ describe("socra command line", () => {
     expect(models[0].rows).toBe(40 * 16);
   });
 
+  it("says why course fit finds nothing in the memory store", async () => {
+    const result = await captureCli(["course", "fit", "fractions", "--store", "memory"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("memory store starts empty");
+    expect(result.stdout).toContain("fractions: 0 first attempts by 0 learners");
+    const out = await captureCli(["course", "fit", "fractions", "--out", "/nonexistent/x.json"]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("No first attempts at fractions to fit on");
+  });
+
   it("prints simulation runs as JSON with the documented fields", async () => {
     const result = await captureCli([
       "simulate",
