@@ -497,9 +497,10 @@ async function courseFit(args: string[]): Promise<void> {
     if (values.out !== undefined) {
       if (log.rowCount === 0) throw new UsageError(`No first attempts at ${course.id} to fit on`);
       const { knowledge } = fitKnowledgeModel(log, { bkt: { seed: 1 } });
-      // Like the printed lines: BKT only for skills enough learners practised.
-      const kept = new Set(skills.filter((s) => s.fitted).map((s) => engineId(course, s.skillId)));
-      const bkt = Object.fromEntries(Object.entries(knowledge.bkt).filter(([id]) => kept.has(id)));
+      // BKT as printed: only for skills enough learners practised.
+      const bkt = Object.fromEntries(
+        skills.flatMap((s) => (s.fitted ? [[engineId(course, s.skillId), s.fitted]] : [])),
+      );
       writeFileSync(values.out, serializeFittedKnowledge({ ...knowledge, bkt }));
       process.stderr.write(
         `socra: wrote ${values.out}: BKT for ${Object.keys(bkt).length} skill(s) and the logistic predictor; BKT decides mastery alone on ${knowledge.bktAloneSkills.length}\n`,
