@@ -261,13 +261,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return undefined;
     }
     if (to.isShared && reply.kind === "hint") {
-      await to.client.chat.postEphemeral({
-        channel: to.channel,
-        user: to.user,
-        text: message.text,
-        blocks: message.blocks as never,
-        ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
-      });
+      await postEphemeral(to, message);
       return undefined;
     }
     try {
@@ -285,6 +279,17 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     }
   }
 
+  /** chat.postEphemeral to the requester where they are (in the thread, if any). */
+  async function postEphemeral(to: Destination, message: SlackMessage): Promise<void> {
+    await to.client.chat.postEphemeral({
+      channel: to.channel,
+      user: to.user,
+      text: message.text,
+      blocks: message.blocks as never,
+      ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
+    });
+  }
+
   /**
    * A reply only its requester sees: the response_url of their command or button press, else
    * chat.postEphemeral where they are (in the DM too); if Slack refuses that, the DM with the bot,
@@ -296,13 +301,7 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
       return;
     }
     try {
-      await to.client.chat.postEphemeral({
-        channel: to.channel,
-        user: to.user,
-        text: message.text,
-        blocks: message.blocks as never,
-        ...(to.threadTs ? { thread_ts: to.threadTs } : {}),
-      });
+      await postEphemeral(to, message);
     } catch (error) {
       log.warn({ err: error }, "could not post an ephemeral reply; sending it to the DM");
       options.metrics?.platformError("slack", "chat.postEphemeral");
