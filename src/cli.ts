@@ -72,7 +72,8 @@ Commands:
                   --akt FILE                                 AKT long format, 5 student folds
                   [--model bkt|bkt-forget|best-lr|lr|all] [--ablation] [--json]
   kt microbench Time one response's online update and prediction [--json]
-  simulate      Synthetic learners under adaptive, fixed, random, oracle and greedy practice
+  simulate      Synthetic learners under adaptive, fixed, random, oracle and greedy practice,
+                  and the best any plan could do (optimum, mastery-optimum; logistic learners)
                   --skills N --learners N [--policy adaptive|fixed|random|oracle|greedy|all]
                   [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic] [--json]
   eval leak     The answer-leak guard on MRBench tutor responses: precision and recall

@@ -29,8 +29,8 @@ export interface SimulatedCourse {
  * until it is learned, always the one where an item raises the post-test most; what a mastery
  * policy with perfect knowledge would do. greedy: a second reference with perfect knowledge
  * and no rules at all: the fixed policy's budget, each item on whichever skill it raises the
- * post-test most (learned or not, prerequisites or not); roughly the most items any policy
- * could save on a course.
+ * post-test most (learned or not, prerequisites or not). For logistic learners the comparisons
+ * also hold two exact bounds (see bestPostTestCurve): optimum and mastery-optimum.
  */
 export type SimulationPolicy = "adaptive" | "fixed" | "random" | "oracle" | "greedy";
 export type GeneratorKind = "bkt" | "logistic";
@@ -48,6 +48,11 @@ interface SimulatedLearner {
    * still on the flat start of its learning curve is not passed over for ever.
    */
   practiceGain(skillId: string): number;
+  /**
+   * Where learning does not depend on luck (logistic learners): for k = 0..budget, the highest
+   * mean post-test this learner could reach from now with k items; see bestPostTestCurve.
+   */
+  bestPostTestCurve?(budget: number, masteryLearning: boolean): Float64Array;
 }
 
 interface Generator {
@@ -110,7 +115,11 @@ export interface SimulationRun {
 /** How many items a policy needs to match the fixed policy's post-test accuracy. */
 export interface SimulationComparison {
   readonly generator: GeneratorKind;
-  readonly policy: SimulationPolicy;
+  /**
+   * Besides the policies, two bounds for logistic learners (see bestPostTestCurve): optimum, the
+   * best plan for each learner and budget; mastery-optimum, the best that follows mastery learning.
+   */
+  readonly policy: SimulationPolicy | "optimum" | "mastery-optimum";
   readonly fixedItemsPerLearner: number;
   readonly fixedPostTestAccuracy: number;
   /** Items per learner after which the policy's mean post-test accuracy first reaches the fixed policy's (null: never). */
@@ -330,9 +339,84 @@ function createLogisticGenerator(course: SimulatedCourse, seed: string): Generat
             best = Math.max(best, (sigmoid(eta + n * step) - sigmoid(eta)) / n);
           return best;
         },
+        bestPostTestCurve: (budget, masteryLearning) =>
+          bestPostTestCurve(
+            graph,
+            (skillId) => proficiency.get(skillId) as number,
+            (skillId) => (gain.get(skillId) as number) * learningRate,
+            budget,
+            masteryLearning,
+          ),
       };
     },
   };
+}
+
+/**
+ * The best any policy could do for a logistic learner whose every parameter it knew: for each
+ * budget k = 0..budget, the highest mean post-test over all plans of at most k items. Learning
+ * does not depend on the answers, so a plan comes down to how many items each skill gets, and
+ * for given counts practising skills in topological order is best (a prerequisite is as far
+ * along as it will get before its dependents start). Exact: a dynamic programme over the skills
+ * in that order whose state is which of the skills still needed as prerequisites are learned.
+ * `proficiency`: the learner's log-odds of success on each skill now; `fullStep`: its growth per
+ * item once every prerequisite is learned (PREREQUISITE_LEARNING_FACTOR of it before). With
+ * `masteryLearning`, only plans that follow mastery learning count: a skill is practised only
+ * once its prerequisites are learned, and only until it is learned itself.
+ */
+export function bestPostTestCurve(
+  graph: CompetencyGraph,
+  proficiency: (skillId: string) => number,
+  fullStep: (skillId: string) => number,
+  budget: number,
+  masteryLearning = false,
+): Float64Array {
+  const order = graph.skillIds;
+  // The position of the last skill that needs each one as a prerequisite (-1: none).
+  const neededUntil = order.map((id) => Math.max(-1, ...graph.dependentsOf(id).map(graph.orderOf)));
+  const unreachable = (): Float64Array => new Float64Array(budget + 1).fill(-Infinity);
+  // live: positions of the skills later ones depend on; a state's key has bit k set when live[k]
+  // is learned, and maps to the best post-test sum per number of items spent so far.
+  let live: number[] = [];
+  let states = new Map([[0, unreachable().fill(0, 0, 1)]]);
+  for (let i = 0; i < order.length; i++) {
+    const skillId = order[i] as string;
+    const prerequisiteBits = graph
+      .prerequisitesOf(skillId)
+      .map((id) => live.indexOf(graph.orderOf(id)));
+    const nextLive = [...live, i].filter((j) => (neededUntil[j] as number) > i);
+    const start = proficiency(skillId);
+    const next = new Map<number, Float64Array>();
+    for (const [key, sums] of states) {
+      const isReady = prerequisiteBits.every((bit) => ((key >> bit) & 1) === 1);
+      const step = fullStep(skillId) * (isReady ? 1 : PREREQUISITE_LEARNING_FACTOR);
+      const keyAfter = (isLearned: boolean): number =>
+        nextLive.reduce((acc, j, k) => {
+          const bit = j === i ? isLearned : ((key >> live.indexOf(j)) & 1) === 1;
+          return bit ? acc | (1 << k) : acc;
+        }, 0);
+      for (let n = 0; n <= budget; n++) {
+        const eta = start + n * step;
+        const wasLearned = start + (n - 1) * step >= LOGISTIC_LEARNED_AT;
+        if (masteryLearning && n > 0 && !(isReady && !wasLearned)) break;
+        const target = keyAfter(eta >= LOGISTIC_LEARNED_AT);
+        const out = next.get(target) ?? next.set(target, unreachable()).get(target);
+        const value = sigmoid(eta);
+        for (let b = 0; b + n <= budget; b++) {
+          const total = (sums[b] as number) + value;
+          if (total > (out?.[b + n] as number)) (out as Float64Array)[b + n] = total;
+        }
+      }
+    }
+    live = nextLive;
+    states = next;
+  }
+  const curve = unreachable();
+  for (let b = 0; b <= budget; b++) {
+    for (const sums of states.values()) curve[b] = Math.max(curve[b] as number, sums[b] as number);
+    if (b > 0) curve[b] = Math.max(curve[b] as number, curve[b - 1] as number);
+  }
+  return curve.map((sum) => sum / order.length);
 }
 
 /** The order of practice for the fixed policy: N items per skill, skills in course order. */
@@ -565,16 +649,40 @@ function runPolicy(
 }
 
 /**
+ * The mean over the learners of their best post-test at each budget (undefined where learning
+ * depends on luck: BKT learners). No policy's accuracy curve (of those following mastery
+ * learning, with `masteryLearning`), however much it knew, lies above it.
+ */
+function optimumCurve(
+  generator: Generator,
+  settings: Settings,
+  budget: number,
+  masteryLearning: boolean,
+): number[] | undefined {
+  const sum = new Float64Array(budget + 1);
+  for (let l = 0; l < settings.learners; l++) {
+    const curve = generator
+      .createLearner(`${settings.seed}/learner/${l}`)
+      .bestPostTestCurve?.(budget, masteryLearning);
+    if (!curve) return undefined;
+    for (let k = 0; k <= budget; k++) sum[k] = (sum[k] as number) + (curve[k] as number);
+  }
+  return Array.from(sum, (total) => total / settings.learners);
+}
+
+/**
  * Items after which a policy's accuracy curve first reaches the fixed policy's final accuracy:
  * the smallest per-learner session cap k at which the policy's mean post-test accuracy, every
  * session cut at k items, is at least the fixed policy's; and the policy's under-practice then.
  */
-function compare(run: SimulationRun, fixed: SimulationRun): SimulationComparison {
+function compare(
+  run: Pick<SimulationRun, "accuracyCurve" | "declaredCurve"> & {
+    readonly policy: SimulationComparison["policy"];
+  },
+  fixed: SimulationRun,
+): SimulationComparison {
   const k = run.accuracyCurve.findIndex((accuracy) => accuracy >= fixed.postTestAccuracy - 1e-12);
-  const [declared, unlearned] = (k < 0 ? [0, 0] : run.declaredCurve[k]) as readonly [
-    number,
-    number,
-  ];
+  const [declared, unlearned] = (run.declaredCurve[k] ?? [0, 0]) as readonly [number, number];
   return {
     generator: fixed.generator,
     policy: run.policy,
@@ -629,6 +737,16 @@ export function simulate(
     if (fixed) {
       for (const run of byPolicy.values())
         if (run.policy !== "fixed") comparisons.push(compare(run, fixed));
+      // The optimum matches fixed practice within its budget; mastery learning may need more.
+      const skillCount = course.graph.skillIds.length;
+      for (const [policy, budget, masteryLearning] of [
+        ["optimum", settings.fixedItemsPerSkill * skillCount, false],
+        ["mastery-optimum", settings.maxItemsPerSkill * skillCount, true],
+      ] as const) {
+        const accuracyCurve = optimumCurve(generator, settings, budget, masteryLearning);
+        if (accuracyCurve)
+          comparisons.push(compare({ policy, accuracyCurve, declaredCurve: [] }, fixed));
+      }
     }
   }
   return { runs, comparisons };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { generateCourse, simulate } from "../../src/engine/index.ts";
+import {
+  bestPostTestCurve,
+  createCompetencyGraph,
+  generateCourse,
+  simulate,
+} from "../../src/engine/index.ts";
 
 const SMALL = { skills: 5, learners: 40, seed: 3, pilotLearners: 80 } as const;
 
@@ -75,6 +80,65 @@ describe("simulation", () => {
       const comparison = report.comparisons.find((c) => c.generator === generator);
       expect(comparison?.itemSavings).toBeGreaterThan(0);
     }
+    // The optima exist where learning does not depend on luck, and no policy beats them.
+    const optima = report.comparisons.filter((c) => c.policy.endsWith("optimum"));
+    expect(optima.map((c) => `${c.generator}/${c.policy}`)).toEqual([
+      "logistic/optimum",
+      "logistic/mastery-optimum",
+    ]);
+    const greedy = report.comparisons.find((c) => c.generator === "logistic");
+    expect(optima[0]?.itemsToMatch).toBeLessThanOrEqual(greedy?.itemsToMatch as number);
+  });
+
+  it("the optima are exact: no sequence of practice reaches a higher post-test", () => {
+    // s0 comes before s1 and s2, s1 before s3; learned at 80% success, a quarter of the
+    // learning while a prerequisite is not learned (the logistic learners' rules).
+    const graph = createCompetencyGraph([
+      { id: "s0", prerequisites: [] },
+      { id: "s1", prerequisites: ["s0"] },
+      { id: "s2", prerequisites: ["s0"] },
+      { id: "s3", prerequisites: ["s1"] },
+    ]);
+    const start: Record<string, number> = { s0: 0.2, s1: -1, s2: 1.5, s3: -0.3 };
+    const step: Record<string, number> = { s0: 0.5, s1: 0.8, s2: 2, s3: 0.3 };
+    const learnedAt = Math.log(0.8 / 0.2);
+    const budget = 7;
+    // Every sequence of k items, its post-test, and whether it followed mastery learning.
+    const play = (sequence: readonly string[]): { postTest: number; isMastery: boolean } => {
+      const eta = { ...start };
+      const isLearned = (id: string): boolean => (eta[id] as number) >= learnedAt;
+      let isMastery = true;
+      for (const id of sequence) {
+        const isReady = graph.prerequisitesOf(id).every(isLearned);
+        if (!isReady || isLearned(id)) isMastery = false;
+        eta[id] = (eta[id] as number) + (step[id] as number) * (isReady ? 1 : 0.25);
+      }
+      const postTest = Object.values(eta).reduce((sum, x) => sum + 1 / (1 + Math.exp(-x)), 0) / 4;
+      return { postTest, isMastery };
+    };
+    const curves = [false, true].map((masteryLearning) =>
+      bestPostTestCurve(
+        graph,
+        (id) => start[id] as number,
+        (id) => step[id] as number,
+        budget,
+        masteryLearning,
+      ),
+    );
+    let sequences: string[][] = [[]];
+    let bestMastery = 0;
+    for (let k = 0; k <= budget; k++) {
+      const outcomes = sequences.map(play);
+      bestMastery = Math.max(
+        bestMastery,
+        ...outcomes.filter((o) => o.isMastery).map((o) => o.postTest),
+      );
+      expect(curves[0]?.[k]).toBeCloseTo(Math.max(...outcomes.map((o) => o.postTest)), 12);
+      expect(curves[1]?.[k]).toBeCloseTo(bestMastery, 12);
+      sequences = sequences.flatMap((sequence) => graph.skillIds.map((id) => [...sequence, id]));
+    }
+    // Mastery learning gives something up here: s2, learned from the start, is worth practising.
+    expect(curves[1]?.[budget]).toBeLessThan(curves[0]?.[budget] as number);
   });
 
   it("rejects bad options by name", () => {
