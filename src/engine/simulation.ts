@@ -379,6 +379,7 @@ export function bestPostTestCurve(
   // is learned, and maps to the best post-test sum per number of items spent so far.
   let live: number[] = [];
   let states = new Map([[0, unreachable().fill(0, 0, 1)]]);
+  let reach = 0; // the most items any state has spent so far
   for (let i = 0; i < order.length; i++) {
     const skillId = order[i] as string;
     const prerequisiteBits = graph
@@ -387,6 +388,7 @@ export function bestPostTestCurve(
     const nextLive = [...live, i].filter((j) => (neededUntil[j] as number) > i);
     const start = proficiency(skillId);
     const next = new Map<number, Float64Array>();
+    let nextReach = reach;
     for (const [key, sums] of states) {
       const isReady = prerequisiteBits.every((bit) => ((key >> bit) & 1) === 1);
       const step = fullStep(skillId) * (isReady ? 1 : PREREQUISITE_LEARNING_FACTOR);
@@ -400,16 +402,23 @@ export function bestPostTestCurve(
         const wasLearned = start + (n - 1) * step >= LOGISTIC_LEARNED_AT;
         if (masteryLearning && n > 0 && !(isReady && !wasLearned)) break;
         const target = keyAfter(eta >= LOGISTIC_LEARNED_AT);
-        const out = next.get(target) ?? next.set(target, unreachable()).get(target);
-        const value = sigmoid(eta);
-        for (let b = 0; b + n <= budget; b++) {
-          const total = (sums[b] as number) + value;
-          if (total > (out?.[b + n] as number)) (out as Float64Array)[b + n] = total;
+        let out = next.get(target);
+        if (!out) {
+          out = unreachable();
+          next.set(target, out);
         }
+        const value = sigmoid(eta);
+        const last = Math.min(reach, budget - n);
+        for (let b = 0; b <= last; b++) {
+          const total = (sums[b] as number) + value;
+          if (total > (out[b + n] as number)) out[b + n] = total;
+        }
+        nextReach = Math.max(nextReach, Math.min(budget, reach + n));
       }
     }
     live = nextLive;
     states = next;
+    reach = nextReach;
   }
   const curve = unreachable();
   for (let b = 0; b <= budget; b++) {
