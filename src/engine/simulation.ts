@@ -392,16 +392,18 @@ export function bestPostTestCurve(
     for (const [key, sums] of states) {
       const isReady = prerequisiteBits.every((bit) => ((key >> bit) & 1) === 1);
       const step = fullStep(skillId) * (isReady ? 1 : PREREQUISITE_LEARNING_FACTOR);
-      const keyAfter = (isLearned: boolean): number =>
+      // The state after this skill: [if it stays unlearned, if it is learned].
+      const keysAfter = [false, true].map((isLearned) =>
         nextLive.reduce((acc, j, k) => {
           const bit = j === i ? isLearned : ((key >> live.indexOf(j)) & 1) === 1;
           return bit ? acc | (1 << k) : acc;
-        }, 0);
+        }, 0),
+      );
       for (let n = 0; n <= budget; n++) {
         const eta = start + n * step;
         const wasLearned = start + (n - 1) * step >= LOGISTIC_LEARNED_AT;
         if (masteryLearning && n > 0 && !(isReady && !wasLearned)) break;
-        const target = keyAfter(eta >= LOGISTIC_LEARNED_AT);
+        const target = keysAfter[eta >= LOGISTIC_LEARNED_AT ? 1 : 0] as number;
         let out = next.get(target);
         if (!out) {
           out = unreachable();
