@@ -76,6 +76,9 @@ const envSchema = z.object({
   DISCORD_MESSAGE_CONTENT: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("false"),
+  DISCORD_SERVER_MEMBERS: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false"),
   SLACK_TEACHER_IDS: z
     .string()
     .regex(/^\s*[UW][A-Z0-9]+(\s*,\s*[UW][A-Z0-9]+)*\s*$/, {
@@ -165,6 +168,11 @@ export interface DiscordConfig {
   readonly apiUrl?: string;
   /** The privileged Message Content intent, when the operator enabled it for the bot. */
   readonly hasMessageContent: boolean;
+  /**
+   * The privileged Server Members intent on the gateway (the operator enabled it for the bot):
+   * members joining or getting roles reach assignments at once, not at the next check.
+   */
+  readonly hasServerMembers: boolean;
   /** Members with this role (id or name) are teachers, besides those with Manage Server. */
   readonly teacherRole?: string;
 }
@@ -285,6 +293,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
               ? {}
               : { apiUrl: c.DISCORD_API_URL.replace(/\/$/, "") }),
             hasMessageContent: c.DISCORD_MESSAGE_CONTENT === "true",
+            hasServerMembers: c.DISCORD_SERVER_MEMBERS === "true",
             ...(c.DISCORD_TEACHER_ROLE === undefined
               ? {}
               : { teacherRole: c.DISCORD_TEACHER_ROLE }),

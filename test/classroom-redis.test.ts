@@ -38,11 +38,14 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.quit()));
 });
 
+/** A platform whose channel C0CLASS holds `channel`'s learners. */
 function platform() {
   const sent: { user: string; notice: Notice }[] = [];
+  const channel: string[] = [OTHER];
   const waiters: { match: (n: Notice, user: string) => boolean; resolve: () => void }[] = [];
   const port: ClassroomPlatform = {
     async membersOf(_tenant, target) {
+      if (target.kind === "channel" && target.id === "C0CLASS") return [...channel];
       return target.kind === "user" ? [target.id] : undefined;
     },
     async notify(_tenant, user, notice) {
@@ -60,7 +63,7 @@ function platform() {
       if (sent.some((s) => match(s.notice, s.user))) resolve();
       else waiters.push({ match, resolve });
     });
-  return { port, sent, waitFor };
+  return { port, sent, waitFor, channel };
 }
 
 /** Every key under the prefix with its value, whatever its type, as text. */
@@ -126,7 +129,7 @@ async function start(env: Readonly<Record<string, string>> = {}) {
   };
   const client = new Redis(url);
   clients.push(client);
-  return { prefix, p, send, teacher, client, shift };
+  return { prefix, p, send, teacher, client, shift, tutor };
 }
 
 const question = (replies: readonly Reply[]) =>
@@ -180,6 +183,11 @@ describe("the assignment lifecycle on Redis and BullMQ", () => {
   it("forget-me leaves no key or value of the learner in Redis, jobs included", async () => {
     const c = await start();
     await c.teacher(`assign add to <@${LEARNER}> due friday`);
+    // A channel's assignment that reached the learner when they joined it later.
+    await c.teacher("assign halves to <#C0CLASS|class> due friday");
+    c.p.channel.push(LEARNER);
+    await c.tutor.membersChanged("T1", "slack", { kind: "channel", id: "C0CLASS" });
+    await c.p.waitFor((n, user) => user === LEARNER && n.text.includes("Halves"));
     await c.send(LEARNER, { command: { name: "reminders", args: "on" } });
     const first = question(await c.send(LEARNER, { text: "start" }));
     await c.send(LEARNER, { text: "999", eventId: "Ev1" });

@@ -106,7 +106,7 @@ describe("configuration", () => {
     );
   });
 
-  it("reads a Discord bot, message content off unless the operator enables it", () => {
+  it("reads a Discord bot, privileged intents off unless the operator enables them", () => {
     const config = loadConfig({
       DISCORD_TOKEN: "x".repeat(30),
       DISCORD_APPLICATION_ID: "123456789012345678",
@@ -117,14 +117,23 @@ describe("configuration", () => {
       applicationId: "123456789012345678",
       apiUrl: "http://127.0.0.1:9/api",
       hasMessageContent: false,
+      hasServerMembers: false,
     });
     expect(
       loadConfig({
         DISCORD_TOKEN: "x".repeat(30),
         DISCORD_APPLICATION_ID: "123456789012345678",
         DISCORD_MESSAGE_CONTENT: "true",
-      }).discord?.hasMessageContent,
-    ).toBe(true);
+        DISCORD_SERVER_MEMBERS: "true",
+      }).discord,
+    ).toMatchObject({ hasMessageContent: true, hasServerMembers: true });
+    expect(() =>
+      loadConfig({
+        DISCORD_TOKEN: "x".repeat(30),
+        DISCORD_APPLICATION_ID: "123456789012345678",
+        DISCORD_SERVER_MEMBERS: "yes",
+      }),
+    ).toThrow(/DISCORD_SERVER_MEMBERS: must be true or false/);
     expect(() => loadConfig({ DISCORD_TOKEN: "x".repeat(30) })).toThrow(/Discord needs both/);
     expect(() =>
       loadConfig({ DISCORD_TOKEN: "x".repeat(30), DISCORD_APPLICATION_ID: "my-app" }),

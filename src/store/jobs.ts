@@ -79,6 +79,7 @@ const jobSchema = z.discriminatedUnion("type", [
     learner: z.string().exactOptional(),
   }),
   z.object({ type: z.literal("digest"), tenant: z.string(), assignmentId: z.string() }),
+  z.object({ type: z.literal("members"), tenant: z.string(), assignmentId: z.string() }),
   z.object({
     type: z.literal("nudge"),
     tenant: z.string(),

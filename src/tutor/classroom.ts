@@ -33,8 +33,10 @@ import {
  * scheduler, `/tutor my-data` and `/tutor forget-me`.
  *
  * Store layout (record sets of the tenant): `assignments` (id → assignment), `learners` (the
- * roster: learner id → platform and first seen). A learner's own assignments and their
- * progress live in their record, changed under their turn lock.
+ * roster: learner id → platform and first seen), `joined:ID` (learners who joined assignment
+ * ID's channel or group after it was made, each written alone so no write loses another). A
+ * learner's own assignments and their progress live in their record, changed under their turn
+ * lock.
  */
 
 export interface ClassroomOptions {
@@ -74,9 +76,17 @@ export interface AssignmentRecord {
   readonly note?: string;
   /** Who it was assigned to, as written. */
   readonly targets: readonly string[];
+  /** The channels and groups among the targets: whoever joins them later gets it too. */
+  readonly groups?: readonly AssignedGroup[];
+  /** The learners it was made for; later joiners are in the `joined:ID` record set (learnersOf). */
   readonly learners: readonly string[];
   readonly status: "open" | "closed" | "cancelled";
   readonly closedAt?: number;
+}
+
+export interface AssignedGroup {
+  readonly kind: "channel" | "group";
+  readonly id: string;
 }
 
 /** Commands of this module, as typed after `/tutor`. */
@@ -97,6 +107,8 @@ const ROSTER = ROSTER_NAME;
 const ASSIGNMENT_IDS = "assignment-ids";
 /** Ids are counted for ever; the counter's expiry only has to be far away. */
 const ID_COUNTER_TTL_MS = 100 * 365 * 86_400_000;
+/** How often an open assignment's channels and groups are checked for new members. */
+const MEMBERS_CHECK_MS = 15 * 60_000;
 /** A reminder goes out this long before the due time. */
 const REMIND_BEFORE_MS = 24 * 3_600_000;
 /** First attempts on a skill without mastering it after which a learner counts as stuck. */
@@ -117,6 +129,12 @@ export interface Classroom {
   enroll(key: LearnerKey, platform: string, record: LearnerRecord): Promise<void>;
   /** The engine's view of the learner's open assignments in a course. */
   assignmentsFor(record: LearnerRecord, course: Course): Assignment[];
+  /**
+   * A platform saw people join a channel or group (or, without `group`, its members change in
+   * ways it cannot pin down): open assignments made to it reach the newcomers now, not at the
+   * next periodic check.
+   */
+  membersChanged(tenant: string, platform: string, group?: AssignedGroup): Promise<void>;
   /** Marks finished assignments; returns the ids that were completed now. */
   settle(record: LearnerRecord, runtime: CourseRuntime, now: number): string[];
   /** After a turn that completed assignments: the teacher's digest once everyone is done. */
@@ -156,6 +174,34 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
 
   const saveAssignment = (tenant: string, assignment: AssignmentRecord) =>
     store.putRecord(shared(tenant, ASSIGNMENTS), assignment.id, JSON.stringify(assignment));
+
+  const joinedKey = (tenant: string, assignmentId: string) =>
+    shared(tenant, `joined:${assignmentId}`);
+
+  /** Everyone an assignment reaches: those it was made for and those who joined since. */
+  async function learnersOf(tenant: string, a: AssignmentRecord): Promise<string[]> {
+    if (!a.groups?.length) return [...a.learners];
+    const joined = await store.readRecords(joinedKey(tenant, a.id));
+    const later = Object.keys(joined).filter((l) => !a.learners.includes(l));
+    return [...a.learners, ...later.sort()];
+  }
+
+  /** Ends an assignment: its learners folded into the record, so it no longer needs `joined:ID`. */
+  async function closeAssignment(
+    tenant: string,
+    a: AssignmentRecord,
+    status: "closed" | "cancelled",
+  ): Promise<AssignmentRecord> {
+    const closed = {
+      ...a,
+      learners: await learnersOf(tenant, a),
+      status,
+      closedAt: clock.now(),
+    } satisfies AssignmentRecord;
+    await saveAssignment(tenant, closed);
+    if (a.groups?.length) await store.deleteShared(joinedKey(tenant, a.id));
+    return closed;
+  }
 
   async function readRecord(key: LearnerKey): Promise<LearnerRecord | undefined> {
     const data = await store.readLearner(key);
@@ -284,6 +330,9 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
         ),
       ];
     const now = clock.now();
+    const groups = cmd.targets.flatMap(({ kind, id }): AssignedGroup[] =>
+      kind === "user" ? [] : [{ kind, id }],
+    );
     const number = await store.addToCounter(
       shared(teacher.tenant, ASSIGNMENT_IDS),
       1,
@@ -303,36 +352,14 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
       completion: cmd.completion,
       ...(cmd.note === undefined ? {} : { note: cmd.note }),
       targets: cmd.targets.map((t) => t.label ?? t.text),
+      ...(groups.length > 0 ? { groups } : {}),
       learners: [...learners].sort(),
       status: "open",
     };
     await saveAssignment(teacher.tenant, assignment);
-    const entry: LearnerAssignment = {
-      courseId: assignment.courseId,
-      skillIds,
-      createdAt: now,
-      ...(assignment.dueAt === undefined ? {} : { dueAt: assignment.dueAt }),
-      ...(assignment.count === undefined ? {} : { count: assignment.count }),
-      completion: assignment.completion,
-      done: 0,
-    };
     const undelivered: string[] = [];
     for (const learner of assignment.learners) {
-      const key = { tenant: teacher.tenant, learner };
-      await updateLearner(key, (record) => {
-        record.assignments[assignment.id] = { ...entry };
-      });
-      await addToRoster(key, teacher.platformName);
-      const isSent = await teacher.platform
-        .notify(teacher.tenant, learner, {
-          kind: "assignment",
-          text: assignmentNotice(assignment),
-          start: { assignmentId: assignment.id },
-        })
-        .catch((error: unknown) => {
-          log.warn({ err: error }, "could not deliver an assignment");
-          return false;
-        });
+      const isSent = await giveAssignment(teacher.tenant, assignment, learner, teacher.platform);
       if (!isSent) undelivered.push(learner);
     }
     await planAssignmentJobs(teacher.tenant, assignment);
@@ -350,6 +377,79 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
         `I couldn't message ${plural(undelivered.length, "learner")}; they will see it when they next practise.`,
       );
     return [privately(lines.join("\n"))];
+  }
+
+  /** Puts the assignment in the learner's record, on the roster, and tells them; false: not told. */
+  async function giveAssignment(
+    tenant: string,
+    a: AssignmentRecord,
+    learner: string,
+    platform: ClassroomPlatform,
+  ): Promise<boolean> {
+    const key = { tenant, learner };
+    const entry: LearnerAssignment = {
+      courseId: a.courseId,
+      skillIds: a.skillIds,
+      createdAt: a.createdAt,
+      ...(a.dueAt === undefined ? {} : { dueAt: a.dueAt }),
+      ...(a.count === undefined ? {} : { count: a.count }),
+      completion: a.completion,
+      done: 0,
+    };
+    await updateLearner(key, (record) => {
+      record.assignments[a.id] ??= entry;
+    });
+    await addToRoster(key, a.platform);
+    return platform
+      .notify(tenant, learner, {
+        kind: "assignment",
+        text: assignmentNotice(a),
+        start: { assignmentId: a.id },
+      })
+      .catch((error: unknown) => {
+        log.warn({ err: error }, "could not deliver an assignment");
+        return false;
+      });
+  }
+
+  /**
+   * Gives an open assignment to the members of its channels and groups who do not have it yet
+   * (people who joined after it was made); returns how many.
+   */
+  async function admitNewMembers(tenant: string, a: AssignmentRecord): Promise<number> {
+    const platform = platforms.get(a.platform);
+    if (a.status !== "open" || !platform || !a.groups?.length) return 0;
+    const joined = await store.readRecords(joinedKey(tenant, a.id));
+    const known = new Set([...a.learners, ...Object.keys(joined), a.createdBy]);
+    const newcomers = new Set<string>();
+    for (const group of a.groups) {
+      const members = await platform.membersOf(tenant, { ...group, text: group.id });
+      for (const member of members ?? []) if (!known.has(member)) newcomers.add(member);
+    }
+    for (const learner of newcomers) {
+      await store.putRecord(joinedKey(tenant, a.id), learner, String(clock.now()));
+      await giveAssignment(tenant, a, learner, platform);
+    }
+    if (newcomers.size > 0)
+      log.info(
+        { tenant, assignment: a.id, learners: newcomers.size },
+        "assignment reached new members",
+      );
+    return newcomers.size;
+  }
+
+  async function membersChanged(
+    tenant: string,
+    platformName: string,
+    group?: AssignedGroup,
+  ): Promise<void> {
+    for (const a of await readAssignments(tenant)) {
+      if (a.status !== "open" || a.platform !== platformName) continue;
+      if (group && !a.groups?.some((g) => g.kind === group.kind && g.id === group.id)) continue;
+      await admitNewMembers(tenant, a).catch((error: unknown) =>
+        log.warn({ err: error, assignment: a.id }, "could not give an assignment to new members"),
+      );
+    }
   }
 
   async function membersOf(
@@ -397,7 +497,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     for (const a of open) {
       const done = await completionOf(teacher.tenant, a);
       lines.push(
-        `• **${a.id}** ${a.title} → ${a.targets.join(", ")}: ${done.complete}/${a.learners.length} done${a.dueAt === undefined ? "" : `, due ${formatDay(a.dueAt, a.timeZone)}`}`,
+        `• **${a.id}** ${a.title} → ${a.targets.join(", ")}: ${done.complete}/${done.byLearner.size} done${a.dueAt === undefined ? "" : `, due ${formatDay(a.dueAt, a.timeZone)}`}`,
       );
     }
     lines.push("Cancel one with `/tutor unassign ID`; details with `/tutor report ID`.");
@@ -408,7 +508,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     let complete = 0;
     let items = 0;
     const byLearner = new Map<string, LearnerAssignment | undefined>();
-    for (const learner of a.learners) {
+    for (const learner of await learnersOf(tenant, a)) {
       const entry = (await readRecord({ tenant, learner }))?.assignments[a.id];
       byLearner.set(learner, entry);
       if (entry?.completedAt !== undefined) complete++;
@@ -423,15 +523,15 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
       return [
         privately(`There is no assignment ${id} here. \`/tutor assignments\` lists the open ones.`),
       ];
-    await saveAssignment(teacher.tenant, { ...a, status: "cancelled", closedAt: clock.now() });
-    for (const learner of a.learners)
+    const cancelled = await closeAssignment(teacher.tenant, a, "cancelled");
+    for (const learner of cancelled.learners)
       await updateLearner({ tenant: teacher.tenant, learner }, (record) => {
         delete record.assignments[a.id];
       });
-    await cancelAssignmentJobs(teacher.tenant, a);
+    await cancelAssignmentJobs(teacher.tenant, cancelled);
     return [
       privately(
-        `Cancelled **${a.id}** (${a.title}); it no longer comes first for ${plural(a.learners.length, "learner")}.`,
+        `Cancelled **${a.id}** (${a.title}); it no longer comes first for ${plural(cancelled.learners.length, "learner")}.`,
       ),
     ];
   }
@@ -447,7 +547,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     if (cmd.scope?.kind === "assignment") {
       assignment = await readAssignment(tenant, cmd.scope.assignmentId);
       if (!assignment) return [privately(`There is no assignment ${cmd.scope.assignmentId} here.`)];
-      learners = [...assignment.learners];
+      learners = await learnersOf(tenant, assignment);
       scopeText = `assignment ${assignment.id} (${assignment.title})`;
     } else if (cmd.scope?.kind === "target") {
       const members = await membersOf(teacher, cmd.scope.target);
@@ -478,11 +578,14 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     const skills = course.skills.filter((s) => skillIds === undefined || skillIds.includes(s.id));
     if (learners.length === 0) return [privately(`No learners to report on for ${scopeText} yet.`)];
     const names = await namesOf(tenant, teacher.platform, learners);
-    const openAssignments = assignment
-      ? [assignment]
-      : (await readAssignments(tenant)).filter(
-          (a) => a.status === "open" && a.courseId === course.id,
-        );
+    const openAssignments = await Promise.all(
+      (assignment
+        ? [assignment]
+        : (await readAssignments(tenant)).filter(
+            (a) => a.status === "open" && a.courseId === course.id,
+          )
+      ).map(async (a) => ({ ...a, learners: await learnersOf(tenant, a) })),
+    );
     const rows: ReportRow[] = [];
     const misconceptions = new Map<
       string,
@@ -666,15 +769,19 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
   async function forget(key: LearnerKey, record: LearnerRecord | undefined): Promise<void> {
     await store.deleteRecord(shared(key.tenant, ROSTER), key.learner);
     const ids = new Set(Object.keys(record?.assignments ?? {}));
-    for (const a of await readAssignments(key.tenant))
-      if (ids.has(a.id) || a.learners.includes(key.learner) || a.createdBy === key.learner)
-        await saveAssignment(key.tenant, {
-          ...a,
-          learners: a.learners.filter((l) => l !== key.learner),
-          // A mention of the learner, as the teacher wrote it, goes too.
-          targets: a.targets.filter((t) => !t.includes(key.learner)),
-          createdBy: a.createdBy === key.learner ? "" : a.createdBy,
-        });
+    for (const a of await readAssignments(key.tenant)) {
+      if (!(ids.has(a.id) || a.learners.includes(key.learner) || a.createdBy === key.learner))
+        continue;
+      await saveAssignment(key.tenant, {
+        ...a,
+        learners: a.learners.filter((l) => l !== key.learner),
+        // A mention of the learner, as the teacher wrote it, goes too.
+        targets: a.targets.filter((t) => !t.includes(key.learner)),
+        createdBy: a.createdBy === key.learner ? "" : a.createdBy,
+      });
+      // Still in the channel, they get an open one again at the next check, as a newcomer would.
+      if (a.groups?.length) await store.deleteRecord(joinedKey(key.tenant, a.id), key.learner);
+    }
     await scheduler?.cancelLearner(key.tenant, key.learner);
     await deps.forgetLlmData?.(key);
     log.info({ tenant: key.tenant }, "a learner's data was deleted at their request");
@@ -729,8 +836,8 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     for (const id of assignmentIds) {
       const a = await readAssignment(tenant, id);
       if (a?.status !== "open") continue;
-      const { complete } = await completionOf(tenant, a);
-      if (complete >= a.learners.length) {
+      const { complete, byLearner } = await completionOf(tenant, a);
+      if (complete >= byLearner.size) {
         await scheduler?.cancel(jobId("reminder", tenant, a.id));
         await scheduler?.schedule(
           { type: "digest", tenant, assignmentId: a.id },
@@ -742,7 +849,9 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
   }
 
   async function planAssignmentJobs(tenant: string, a: AssignmentRecord): Promise<void> {
-    if (!scheduler || a.dueAt === undefined) return;
+    if (!scheduler) return;
+    await planMembersCheck(tenant, a);
+    if (a.dueAt === undefined) return;
     const now = clock.now();
     const remindAt = a.dueAt - REMIND_BEFORE_MS;
     if (remindAt > now)
@@ -758,8 +867,20 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     );
   }
 
+  /** The next look for new members of an open assignment's channels and groups, if any. */
+  async function planMembersCheck(tenant: string, a: AssignmentRecord): Promise<void> {
+    const at = clock.now() + MEMBERS_CHECK_MS;
+    if (!scheduler || !a.groups?.length || (a.dueAt !== undefined && at >= a.dueAt)) return;
+    await scheduler.schedule(
+      { type: "members", tenant, assignmentId: a.id },
+      at,
+      jobId("members", tenant, a.id),
+    );
+  }
+
   async function cancelAssignmentJobs(tenant: string, a: AssignmentRecord): Promise<void> {
     if (!scheduler) return;
+    await scheduler.cancel(jobId("members", tenant, a.id));
     await scheduler.cancel(jobId("reminder", tenant, a.id));
     await scheduler.cancel(jobId("digest", tenant, a.id));
     for (const learner of a.learners)
@@ -801,6 +922,8 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
         return digest(job.tenant, job.assignmentId);
       case "nudge":
         return nudge(job.tenant, job.platform, job.learner);
+      case "members":
+        return checkMembers(job.tenant, job.assignmentId);
       case "records":
         throw new Error("records jobs are forwarded by the composition root, not the classroom");
     }
@@ -819,11 +942,22 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     return quietHoursEnd(clock.now(), zone, options.quietHours);
   }
 
+  /**
+   * The periodic look for new members. The next one is planned first, so a platform error (it
+   * fails this run) never ends the series.
+   */
+  async function checkMembers(tenant: string, assignmentId: string): Promise<void> {
+    const a = await readAssignment(tenant, assignmentId);
+    if (a?.status !== "open") return;
+    await planMembersCheck(tenant, a);
+    await admitNewMembers(tenant, a);
+  }
+
   async function remind(tenant: string, assignmentId: string, only?: string): Promise<void> {
     const a = await readAssignment(tenant, assignmentId);
     const platform = a ? platforms.get(a.platform) : undefined;
     if (a?.status !== "open" || !platform) return;
-    for (const learner of only === undefined ? a.learners : [only]) {
+    for (const learner of only === undefined ? await learnersOf(tenant, a) : [only]) {
       const entry = (await readRecord({ tenant, learner }))?.assignments[a.id];
       if (!entry || entry.completedAt !== undefined) continue;
       const later = await quietUntil(platform, tenant, learner);
@@ -849,12 +983,15 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     const platform = a ? platforms.get(a.platform) : undefined;
     if (a?.status !== "open" || !platform) return;
     const { complete, items, byLearner } = await completionOf(tenant, a);
-    const notDone = a.learners.filter((l) => byLearner.get(l)?.completedAt === undefined);
+    const notDone = [...byLearner.keys()].filter(
+      (l) => byLearner.get(l)?.completedAt === undefined,
+    );
     const names = await namesOf(tenant, platform, notDone.slice(0, 20));
-    await saveAssignment(tenant, { ...a, status: "closed", closedAt: clock.now() });
+    await closeAssignment(tenant, a, "closed");
+    await scheduler?.cancel(jobId("members", tenant, a.id));
     if (a.createdBy === "") return;
     const text = [
-      `📋 **${a.id}** (${a.title}) is closed: ${complete}/${a.learners.length} learners finished, ${plural(items, "item")} practised.`,
+      `📋 **${a.id}** (${a.title}) is closed: ${complete}/${byLearner.size} learners finished, ${plural(items, "item")} practised.`,
       notDone.length > 0
         ? `Not finished: ${[...names.values()].join(", ")}${notDone.length > 20 ? ", …" : ""}.`
         : "Everyone finished. 🎉",
@@ -902,6 +1039,7 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
     command,
     forget,
     enroll,
+    membersChanged,
     assignmentsFor,
     settle,
     completed,

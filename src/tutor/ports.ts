@@ -240,7 +240,7 @@ export interface TutorLlm {
   moderate?(texts: readonly string[], options: LlmCallOptions): Promise<boolean>;
 }
 
-/** Something to do later: reminders, digests, review nudges, records for the LRS. */
+/** Something to do later: reminders, digests, new members' assignments, review nudges, records for the LRS. */
 export type Job =
   | {
       /** Reminds an assignment's learners who have not finished, before it is due. */
@@ -253,6 +253,12 @@ export type Job =
   | {
       /** Tells the teacher how an assignment went, when it is due or everyone finished. */
       readonly type: "digest";
+      readonly tenant: string;
+      readonly assignmentId: string;
+    }
+  | {
+      /** Gives an open assignment to people who joined its channels or groups since; repeats. */
+      readonly type: "members";
       readonly tenant: string;
       readonly assignmentId: string;
     }

@@ -30,7 +30,12 @@ import {
   type StreamEvent,
   type TurnAssistant,
 } from "./assist.ts";
-import { type ClassroomOptions, createClassroom, isClassroomCommand } from "./classroom.ts";
+import {
+  type AssignedGroup,
+  type ClassroomOptions,
+  createClassroom,
+  isClassroomCommand,
+} from "./classroom.ts";
 import * as copy from "./copy.ts";
 import { looksLikeInjection, scrubIdentifiers } from "./guards.ts";
 import { type CommandName, cleanText, type Intent, parseIntent } from "./intents.ts";
@@ -112,6 +117,11 @@ export interface Tutor {
   attachPlatform(name: string, platform: ClassroomPlatform): void;
   /** Runs a scheduled job (a reminder, a digest, a review nudge, records for the LRS). */
   runJob(job: Job): Promise<void>;
+  /**
+   * A platform saw people join a channel or group (see Classroom.membersChanged): open
+   * assignments made to it reach them now. Never throws.
+   */
+  membersChanged(tenant: string, platform: string, group?: AssignedGroup): Promise<void>;
 }
 
 /** First attempts without mastery after which a skill counts as stuck. */
@@ -1552,6 +1562,10 @@ export function createTutor(deps: TutorDeps): Tutor {
     },
     attachPlatform: (name, platform) => classroom.attach(name, platform),
     runJob: (job) => classroom.runJob(job),
+    membersChanged: (tenant, platform, group) =>
+      classroom.membersChanged(tenant, platform, group).catch((error: unknown) => {
+        deps.logger.warn({ err: error }, "could not check new members for assignments");
+      }),
   };
 }
 

@@ -75,7 +75,8 @@ async function createClass() {
     scheduler,
     classroom: { timeZone: "Europe/Paris", quietHours: { start: "20:00", end: "07:30" } },
   });
-  const { platform, sent } = fakePlatform({ "7a": ["ana", "ben", "teacher"] });
+  const members: Record<string, string[]> = { "7a": ["ana", "ben", "teacher"] };
+  const { platform, sent } = fakePlatform(members);
   tutor.attachPlatform("test", platform);
   const as = (learner: string, inbound: Partial<Inbound>, isTeacher = false, tenant = "school") =>
     tutor.handle({
@@ -93,7 +94,7 @@ async function createClass() {
     const data = await store.readLearner({ tenant, learner });
     return data.model === undefined ? undefined : parseLearnerRecord(data.model);
   };
-  return { course, clock, store, tutor, sent, pending, as, teacher, record };
+  return { course, clock, store, tutor, sent, pending, members, as, teacher, record };
 }
 
 const textOf = (replies: readonly Reply[]) => replies.map((r) => r.text).join("\n");
@@ -124,9 +125,11 @@ describe("teachers in the tutor", () => {
     expect(c.sent.map((s) => s.user)).toEqual(["ana", "ben"]);
     expect(c.sent[0]?.notice).toMatchObject({ kind: "assignment", start: { assignmentId: "A1" } });
     expect(c.sent[0]?.notice.text).toContain("Before the quiz");
-    // A reminder a day before the end of Friday in Paris, and the digest at the due time.
+    // A look for new members of #7a in 15 minutes, a reminder a day before the end of Friday
+    // in Paris, and the digest at the due time.
     const dueAt = Date.UTC(2026, 10, 27, 22, 59, 59, 999);
     expect([...c.pending.values()].map((p) => [p.job.type, p.runAt])).toEqual([
+      ["members", c.clock.now + 15 * 60_000],
       ["reminder", dueAt - 86_400_000],
       ["digest", dueAt],
     ]);
@@ -179,6 +182,81 @@ describe("teachers in the tutor", () => {
     expect((await c.record("ana"))?.assignments).toEqual({});
     expect(c.pending.size).toBe(0);
     expect(textOf(await c.teacher("unassign A1"))).toContain("no assignment A1");
+  });
+
+  it("gives a channel's assignment to those who join it later: at the next check, or at once when the platform says so", async () => {
+    const c = await createClass();
+    await c.teacher("assign add to #7a due friday");
+    const membersJob = JSON.stringify(["members", "school", "A1"]);
+    const check = c.pending.get(membersJob);
+    expect(check?.runAt).toBe(c.clock.now + 15 * 60_000);
+
+    // cleo joins #7a: the periodic check gives her A1, and looks again 15 minutes later.
+    c.members["7a"]?.push("cleo");
+    c.clock.now = check?.runAt as number;
+    await c.tutor.runJob(check?.job as Job);
+    expect(c.sent.map((s) => s.user)).toEqual(["ana", "ben", "cleo"]);
+    expect(c.sent.at(-1)?.notice).toMatchObject({
+      kind: "assignment",
+      start: { assignmentId: "A1" },
+    });
+    expect((await c.record("cleo"))?.assignments.A1).toMatchObject({ done: 0 });
+    expect(c.pending.get(membersJob)?.runAt).toBe(c.clock.now + 15 * 60_000);
+    // Nobody new: nothing is sent twice.
+    await c.tutor.runJob(check?.job as Job);
+    expect(c.sent).toHaveLength(3);
+
+    // dan joins and the platform reports it: no wait for the next check. Another channel's
+    // news changes nothing.
+    c.members["7a"]?.push("dan");
+    await c.tutor.membersChanged("school", "test", { kind: "channel", id: "7b" });
+    expect(c.sent).toHaveLength(3);
+    await c.tutor.membersChanged("school", "test", { kind: "channel", id: "7a" });
+    expect(c.sent.at(-1)).toMatchObject({ user: "dan", notice: { kind: "assignment" } });
+    expect(textOf(await c.teacher("assignments"))).toContain("0/4 done");
+    const report = textOf(await c.teacher("report A1"));
+    expect(report).toContain("(4 learners)");
+    expect(report).toContain("DAN");
+
+    // Closed at the due time: the digest counts everyone, the record keeps them, and no check
+    // is left.
+    c.clock.now = c.pending.get(JSON.stringify(["digest", "school", "A1"]))?.runAt as number;
+    await c.tutor.runJob({ type: "digest", tenant: "school", assignmentId: "A1" });
+    expect(c.sent.at(-1)?.notice.text).toContain("0/4 learners finished");
+    const closed = JSON.parse(
+      (await c.store.readRecords({ tenant: "school", name: "assignments" })).A1 as string,
+    );
+    expect(closed).toMatchObject({ status: "closed", learners: ["ana", "ben", "cleo", "dan"] });
+    expect(await c.store.readRecords({ tenant: "school", name: "joined:A1" })).toEqual({});
+    expect(c.pending.has(membersJob)).toBe(false);
+    c.members["7a"]?.push("eve");
+    await c.tutor.runJob(check?.job as Job);
+    await c.tutor.membersChanged("school", "test");
+    expect(c.sent.map((s) => s.user)).not.toContain("eve");
+  });
+
+  it("forgets a later joiner entirely; still in the channel, they get it again like a newcomer", async () => {
+    const c = await createClass();
+    await c.teacher("assign add to #7a");
+    c.members["7a"]?.push("cleo");
+    await c.tutor.membersChanged("school", "test");
+    expect((await c.record("cleo"))?.assignments.A1).toBeDefined();
+    await c.as("cleo", { action: { id: "forget-confirm" } });
+    expect(await c.record("cleo")).toBeUndefined();
+    expect(await c.store.readRecords({ tenant: "school", name: "joined:A1" })).toEqual({});
+    expect(textOf(await c.teacher("assignments"))).toContain("0/2 done");
+    await c.tutor.runJob({ type: "members", tenant: "school", assignmentId: "A1" });
+    expect((await c.record("cleo"))?.assignments.A1).toMatchObject({ done: 0 });
+    expect(c.sent.filter((s) => s.user === "cleo")).toHaveLength(2);
+    // Cancelled: every learner loses it, later joiners included, and no check is left.
+    expect(textOf(await c.teacher("unassign A1"))).toContain("for 3 learners");
+    expect((await c.record("cleo"))?.assignments).toEqual({});
+    expect(await c.store.readRecords({ tenant: "school", name: "joined:A1" })).toEqual({});
+    expect(c.pending.size).toBe(0);
+
+    // An assignment to individuals has nobody to look for.
+    await c.teacher("assign add to @ana");
+    expect([...c.pending.values()].map((p) => p.job.type)).not.toContain("members");
   });
 
   it("reports mastery, practice time, stuck learners and misconceptions, with a heat map", async () => {

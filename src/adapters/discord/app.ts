@@ -85,6 +85,8 @@ export interface DiscordAdapter {
 
 /** Default: defer after 1.5 s, well inside Discord's 3 s. */
 const DEFER_AFTER_MS = 1500;
+/** Member events within this long of the first make one assignment check per server. */
+const MEMBER_EVENTS_SETTLE_MS = 2000;
 /** Learners whose server this process remembers (a cache: forgetting only costs a write). */
 const HOMES_KEPT = 100_000;
 /** Throttled edits while LLM text streams (Discord rate-limits message edits). */
@@ -137,6 +139,7 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   // Message content is privileged: only when the operator enabled it for the bot.
   if (config.hasMessageContent)
     intents.push(GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent);
+  if (config.hasServerMembers) intents.push(GatewayIntentBits.GuildMembers);
   const client = new Client({
     intents,
     // DM channels arrive uncached: without this partial, DMs never reach messageCreate.
@@ -606,6 +609,32 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
   });
   client.on(Events.Error, (error) => log.error({ err: error }, "Discord client error"));
 
+  // With the Server Members intent: someone joined the server or got a role, so a role's or a
+  // channel's open assignments may reach them now (the tutor checks every 15 minutes anyway).
+  // A burst of joins makes one check per server.
+  const memberChecks = new Map<string, NodeJS.Timeout>();
+  const membersChangedSoon = (guildId: string): void => {
+    if (memberChecks.has(guildId)) return;
+    const timer = setTimeout(() => {
+      memberChecks.delete(guildId);
+      classroom.forgetMemberList(guildId);
+      void tutor.membersChanged(guildId, "discord");
+    }, MEMBER_EVENTS_SETTLE_MS);
+    timer.unref();
+    memberChecks.set(guildId, timer);
+  };
+  client.on(Events.GuildMemberAdd, (member) => {
+    if (!member.user.bot) membersChangedSoon(member.guild.id);
+  });
+  client.on(Events.GuildMemberUpdate, (before, after) => {
+    const gained = after.roles.cache.some((role) => !before.roles.cache.has(role.id));
+    if (gained && !after.user.bot) membersChangedSoon(after.guild.id);
+  });
+  // An update of a member not cached (large servers): what changed is unknown, so check.
+  client.on(Events.GuildMemberAvailable, (member) => {
+    if (!member.user.bot) membersChangedSoon(member.guild.id);
+  });
+
   return {
     client,
     async start() {
@@ -616,6 +645,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       );
     },
     async stop() {
+      for (const timer of memberChecks.values()) clearTimeout(timer);
+      memberChecks.clear();
       await client.destroy();
     },
     isConnected: () => client.isReady() && client.ws.status === Status.Ready,

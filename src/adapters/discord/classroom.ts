@@ -104,11 +104,16 @@ async function orUndefined<T>(fetching: Promise<T>): Promise<T | undefined> {
   }
 }
 
+export interface DiscordClassroom extends ClassroomPlatform {
+  /** Drops the server's member list kept for reuse: members joined or got roles since. */
+  forgetMemberList(guildId: string): void;
+}
+
 /**
  * The ClassroomPlatform of Discord (tenants are servers): a mention's learners, DMs with a
  * Start button, and display names. Bots are never learners, nor are teachers in a role or channel.
  */
-export function createDiscordClassroom(options: DiscordClassroomOptions): ClassroomPlatform {
+export function createDiscordClassroom(options: DiscordClassroomOptions): DiscordClassroom {
   const { client } = options;
   const log = options.logger.child({ platform: "discord", module: "classroom" });
   let hasWarnedIntent = false;
@@ -191,6 +196,7 @@ export function createDiscordClassroom(options: DiscordClassroomOptions): Classr
   }
 
   return {
+    forgetMemberList: (guildId) => memberLists.delete(guildId),
     async membersOf(tenant, target: TeacherTarget) {
       if (!SNOWFLAKE.test(target.id)) return undefined;
       const guild = await guildOf(tenant);

@@ -501,6 +501,19 @@ export function createSlackAdapter(options: SlackAdapterOptions): SlackAdapter {
     );
   });
 
+  // Someone joined a channel or user group a teacher assigned practice to: they get it now
+  // (the tutor checks every assignment's members every 15 minutes anyway). Slack sends
+  // member_joined_channel only for channels the app is in.
+  app.event("member_joined_channel", async ({ event, context }) => {
+    const tenant = tenantOf(context);
+    if (tenant) await tutor.membersChanged(tenant, "slack", { kind: "channel", id: event.channel });
+  });
+  app.event("subteam_members_changed", async ({ event, context }) => {
+    const tenant = tenantOf(context);
+    if (tenant && (event.added_users_count ?? event.added_users?.length ?? 0) > 0)
+      await tutor.membersChanged(tenant, "slack", { kind: "group", id: event.subteam_id });
+  });
+
   app.event("app_home_opened", async ({ event, client, context }) => {
     if (event.tab !== "home") return;
     const tenant = tenantOf(context);

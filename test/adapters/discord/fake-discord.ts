@@ -196,6 +196,10 @@ export interface FakeDiscord {
   interaction(init: FakeInteractionInit): FakeInteractionHandle;
   /** Dispatches MESSAGE_CREATE for a message a user sends the bot in their DM. */
   directMessage(init: FakeDirectMessageInit): APIMessage;
+  /** A user joins the test guild with these roles: listed from now on, and GUILD_MEMBER_ADD. */
+  joinGuild(user: APIUser, roleIds?: readonly string[]): void;
+  /** A member's roles change: listed so from now on, and GUILD_MEMBER_UPDATE. */
+  setMemberRoles(userId: string, roleIds: readonly string[]): void;
   /** Makes the next `times` matching requests fail as scripted. */
   failNext(method: string, pathPattern: RegExp, failure: FakeDiscordFailure, times?: number): void;
   close(): Promise<void>;
@@ -1211,6 +1215,23 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     return message;
   };
 
+  // Member events go to the gateway as Discord sends them: only with the Server Members intent.
+  const joinGuild = (user: APIUser, roleIds: readonly string[] = []): void => {
+    const member = guildMember(user, [...roleIds]);
+    members.set(user.id, member);
+    dispatch(GatewayDispatchEvents.GuildMemberAdd, { ...member, guild_id: DISCORD_IDS.guildId });
+  };
+  const setMemberRoles = (userId: string, roleIds: readonly string[]): void => {
+    const member = members.get(userId);
+    if (!member) throw new Error(`fake Discord: ${userId} is not a member`);
+    const updated = { ...member, roles: [...roleIds] };
+    members.set(userId, updated);
+    dispatch(GatewayDispatchEvents.GuildMemberUpdate, {
+      ...updated,
+      guild_id: DISCORD_IDS.guildId,
+    });
+  };
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
@@ -1261,6 +1282,8 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
     dispatch,
     interaction: buildInteraction,
     directMessage,
+    joinGuild,
+    setMemberRoles,
     failNext: (method, pathPattern, failure, times = 1) => {
       for (let i = 0; i < times; i += 1) {
         failures.push({ method: method.toUpperCase(), pattern: pathPattern, failure });

@@ -2,9 +2,15 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { createDeflate, type Deflate, constants as zlibConstants } from "node:zlib";
-import { type APIUser, GatewayDispatchEvents, GatewayOpcodes } from "discord.js";
+import { type APIUser, GatewayDispatchEvents, GatewayIntentBits, GatewayOpcodes } from "discord.js";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { APPLICATION_FLAGS, DISCORD_IDS, guildCreateData } from "./payloads.ts";
+
+const MEMBER_EVENTS: ReadonlySet<string> = new Set([
+  GatewayDispatchEvents.GuildMemberAdd,
+  GatewayDispatchEvents.GuildMemberUpdate,
+  GatewayDispatchEvents.GuildMemberRemove,
+]);
 
 /** What one gateway client sent in IDENTIFY. */
 export interface FakeGatewayIdentify {
@@ -229,8 +235,11 @@ export function createFakeGateway(options: FakeGatewayOptions): FakeGateway {
       if (ready.length === 0) {
         throw new Error(`fake Discord: no identified gateway connection for ${eventName}`);
       }
-      for (const connection of ready) sendDispatch(connection, eventName, data);
-      return ready.length;
+      // Member events reach only connections that asked for the Server Members intent.
+      const intent = MEMBER_EVENTS.has(eventName) ? GatewayIntentBits.GuildMembers : 0;
+      const receiving = ready.filter((c) => ((c.info.identify?.intents ?? 0) & intent) === intent);
+      for (const connection of receiving) sendDispatch(connection, eventName, data);
+      return receiving.length;
     },
     close: async () => {
       for (const connection of connections) connection.socket.terminate();

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   ApplicationCommandOptionType,
   ButtonStyle,
+  GatewayIntentBits,
   InteractionResponseType,
   InteractionType,
 } from "discord.js";
@@ -33,6 +34,7 @@ import {
   type CommandOptionValue,
   chatInputData,
   DISCORD_IDS,
+  humanUser,
   stringOption,
 } from "./payloads.ts";
 
@@ -416,6 +418,9 @@ describe("Discord: a bot without the Server Members intent", () => {
   it("assigns nothing to a role it cannot list, and says so to the teacher", async () => {
     const { fake, server } = await startSocra({ hasGuildMembersIntent: false });
     try {
+      // Not asked for on the gateway either, unless DISCORD_SERVER_MEMBERS says it is enabled.
+      const intents = fake.gatewayConnections.at(-1)?.identify?.intents ?? 0;
+      expect(intents & GatewayIntentBits.GuildMembers).toBe(0);
       const assign = fake.interaction({
         type: InteractionType.ApplicationCommand,
         data: chatInputData("tutor", "assign", [
@@ -437,6 +442,47 @@ describe("Discord: a bot without the Server Members intent", () => {
         userId: principalId,
       });
       await answerMatching(fake, one.token, /Assigned/);
+    } finally {
+      await server.close();
+      await fake.close();
+    }
+  });
+});
+
+describe("Discord: with the Server Members intent on the gateway", () => {
+  it("gives a role's assignment to someone who joins the server with it, or gets it later", async () => {
+    const { fake, server } = await startSocra({}, {}, { DISCORD_SERVER_MEMBERS: "true" });
+    try {
+      const intents = fake.gatewayConnections.at(-1)?.identify?.intents ?? 0;
+      expect(intents & GatewayIntentBits.GuildMembers).toBe(GatewayIntentBits.GuildMembers);
+      const assign = fake.interaction({
+        type: InteractionType.ApplicationCommand,
+        data: chatInputData("tutor", "assign", [
+          stringOption("what", "halves"),
+          stringOption("to", `<@&${DISCORD_IDS.classRoleId}>`),
+        ]),
+        userId: teacherId,
+      });
+      const id = assignmentIdIn(await answerMatching(fake, assign.token, /Assigned/));
+      await until(() => startButtons(fake, otherLearnerId, id).length > 0);
+
+      // Joins with the class role: the assignment follows within seconds, not 15 minutes.
+      const newcomer = "1500000000000000001";
+      fake.joinGuild(humanUser(newcomer), [DISCORD_IDS.classRoleId]);
+      await until(() => startButtons(fake, newcomer, id).length > 0);
+      expect(startButtons(fake, newcomer, id)).toHaveLength(1);
+
+      // Joins without it: nothing; given the role later: the assignment.
+      const late = "1500000000000000002";
+      fake.joinGuild(humanUser(late));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(fake.dmChannelOf(late)).toBeUndefined();
+      fake.setMemberRoles(late, [DISCORD_IDS.classRoleId]);
+      await until(() => startButtons(fake, late, id).length > 0);
+      expect(startButtons(fake, late, id)).toHaveLength(1);
+      // Nobody got it twice.
+      expect(startButtons(fake, newcomer, id)).toHaveLength(1);
+      expect(startButtons(fake, learnerId, id)).toHaveLength(1);
     } finally {
       await server.close();
       await fake.close();

@@ -18,7 +18,8 @@ import {
 
 /*
  * The adapter alone, behind Bolt's HTTP receiver, with a scripted tutor: what reaches the tutor
- * from teacher commands and the new buttons, and where private replies and files go.
+ * from teacher commands, the new buttons and people joining channels and user groups, and where
+ * private replies and files go.
  */
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
@@ -28,6 +29,7 @@ describe("Slack adapter: teacher commands, buttons and private replies", () => {
   let adapter: SlackAdapter;
   let events: string;
   const inbounds: Inbound[] = [];
+  const membersChanges: unknown[][] = [];
   let answer: (inbound: Inbound) => Reply[] = () => [{ kind: "info", text: "ok" }];
   let counter = 0;
 
@@ -41,6 +43,9 @@ describe("Slack adapter: teacher commands, buttons and private replies", () => {
     courses: [],
     attachPlatform: () => {},
     runJob: async () => {},
+    membersChanged: async (...args) => {
+      membersChanges.push(args);
+    },
   };
 
   const lastInbound = async (count: number) => {
@@ -104,6 +109,46 @@ describe("Slack adapter: teacher commands, buttons and private replies", () => {
     expect(fake.callsTo("users.info")).toEqual([]);
     expect(await inbound?.sender?.()).toEqual({ isTeacher: true, timeZone: "Asia/Tokyo" });
     expect(fake.callsTo("users.info").map((c) => c.body.user)).toEqual([SLACK_IDS.learnerId]);
+  });
+
+  it("tells the tutor when someone joins a channel or a user group, for assignments made to it", async () => {
+    await event({
+      type: "member_joined_channel",
+      user: "U0NEW",
+      channel: "C0CLASS",
+      channel_type: "C",
+      team: SLACK_IDS.teamId,
+      event_ts: "1767261800.000100",
+    });
+    // Only additions matter to assignments: a removal alone is not passed on.
+    await event({
+      type: "subteam_members_changed",
+      subteam_id: "S0CLASS",
+      team_id: SLACK_IDS.teamId,
+      date_previous_update: 1767261000,
+      date_update: 1767261800,
+      removed_users: ["U0OLD"],
+      removed_users_count: 1,
+      event_ts: "1767261800.000200",
+    });
+    await event({
+      type: "subteam_members_changed",
+      subteam_id: "S0CLASS",
+      team_id: SLACK_IDS.teamId,
+      date_previous_update: 1767261800,
+      date_update: 1767261900,
+      added_users: ["U0NEW"],
+      added_users_count: 1,
+      event_ts: "1767261900.000300",
+    });
+    await waitFor(() => membersChanges.length >= 2);
+    expect(membersChanges).toHaveLength(2);
+    expect(membersChanges).toEqual(
+      expect.arrayContaining([
+        [SLACK_IDS.teamId, "slack", { kind: "channel", id: "C0CLASS" }],
+        [SLACK_IDS.teamId, "slack", { kind: "group", id: "S0CLASS" }],
+      ]),
+    );
   });
 
   it("gives a learner command its text as it was typed", async () => {
