@@ -53,7 +53,8 @@ Commands:
                   [--role learner|teacher]  teacher: /tutor assign, assignments, unassign,
                   report work on local learners (by id); /as ID acts as another learner
   serve         Every platform whose credentials are configured (Slack, Discord), with
-                  /healthz and /metrics on PORT; stops cleanly on Ctrl-C or SIGTERM
+                  /healthz and /metrics on PORT; stops cleanly on Ctrl-C or SIGTERM;
+                  SIGHUP reloads the fitted models in SOCRA_MODELS_DIR
   discord register   Register /tutor and /hint with Discord [--guild ID] (one server, instant;
                   without it, global)
   export xapi   Every learning record as xAPI statements, one JSON object per line
@@ -682,11 +683,20 @@ async function evalCommand(args: string[]): Promise<void> {
 async function serveCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { ...STORE_OPTIONS }, strict: true });
   const server = await serve(configWith(values));
+  // kill -HUP: the models `socra course fit --out` wrote apply without a restart.
+  const reload = () =>
+    void server.app
+      .reloadModels()
+      .catch((error: unknown) =>
+        server.app.logger.error({ err: error }, "fitted models not reloaded; the old ones stay"),
+      );
+  process.on("SIGHUP", reload);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  process.off("SIGHUP", reload);
   server.app.logger.info({}, "stopping");
   await server.close();
 }

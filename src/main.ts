@@ -53,6 +53,11 @@ export interface App {
   readonly redisStore?: RedisTutorStore;
   /** Delayed work: BullMQ on Redis, timers in memory. */
   readonly scheduler: Scheduler;
+  /**
+   * Reads SOCRA_MODELS_DIR again and gives the tutor what it holds (`socra serve` on SIGHUP). A
+   * damaged file rejects, naming it, and the models in use stay.
+   */
+  reloadModels(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -213,6 +218,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     ...(metrics ? { metrics } : {}),
     ...(redisStore ? { redisStore } : {}),
     scheduler,
+    async reloadModels() {
+      if (!config.modelsDir) {
+        logger.warn({}, "no SOCRA_MODELS_DIR: there are no fitted models to reload");
+        return;
+      }
+      const reloaded = await loadFittedKnowledge(config.modelsDir, courses, logger);
+      core.useKnowledge(reloaded);
+      logger.info(
+        { courses: reloaded.size, dir: config.modelsDir },
+        "fitted knowledge models reloaded",
+      );
+    },
     async close() {
       await tutor.drain();
       await scheduler.close();

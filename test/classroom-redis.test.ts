@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -288,8 +288,34 @@ describe("socra course fit", () => {
       }),
       { logger, isWorker: false },
     );
-    await served.close();
     expect(logger.entries.map((e) => e.message)).toContain("fitted knowledge model loaded");
+    // Reloaded while serving (SIGHUP): the next turn uses the new model; a damaged file
+    // changes nothing; without a file the course file's values come back.
+    const file = join(dir, "fractions.json");
+    const fittedJson = JSON.parse(readFileSync(file, "utf8"));
+    const key = { tenant: "T-models", learner: "U0MODELS" };
+    await served.tutor.handle({ ...key, platform: "console", text: "start" });
+    const skill = Object.keys((await served.tutor.progress(key))?.mastery ?? {})[0] as string;
+    const priorNow = async () => (await served.tutor.progress(key))?.mastery[skill];
+    const fromCourseFile = await (async () => {
+      rmSync(file);
+      await served.reloadModels();
+      return priorNow();
+    })();
+    for (const params of Object.values(fittedJson.bkt) as { prior: number }[]) params.prior = 0.123;
+    fittedJson.defaultBkt.prior = 0.123;
+    writeFileSync(file, JSON.stringify(fittedJson));
+    await served.reloadModels();
+    expect(await priorNow()).toBe(0.123);
+    expect(logger.entries.map((e) => e.message)).toContain("fitted knowledge models reloaded");
+    writeFileSync(file, "{}");
+    await expect(served.reloadModels()).rejects.toThrow(/fractions\.json/);
+    expect(await priorNow()).toBe(0.123);
+    rmSync(file);
+    await served.reloadModels();
+    expect(await priorNow()).toBe(fromCourseFile);
+    expect(fromCourseFile).not.toBe(0.123);
+    await served.close();
     writeFileSync(join(dir, "fractions.json"), "{}");
     await expect(
       createApp(loadConfig({ SOCRA_MODELS_DIR: dir }), { logger: silentLogger }),

@@ -122,6 +122,11 @@ export interface Tutor {
    * assignments made to it reach them now. Never throws.
    */
   membersChanged(tenant: string, platform: string, group?: AssignedGroup): Promise<void>;
+  /**
+   * Replaces the fitted knowledge models (course id → model) for turns that start from now on;
+   * a course without one goes back to its course file's values. Learners' states carry over.
+   */
+  useKnowledge(knowledge: ReadonlyMap<string, FittedKnowledge>): void;
 }
 
 /** First attempts without mastery after which a skill counts as stuck. */
@@ -163,14 +168,16 @@ interface TurnContext {
 export function createTutor(deps: TutorDeps): Tutor {
   if (deps.courses.length === 0)
     throw new SocraError("no_courses", "The tutor needs at least one course");
-  const runtimes = new Map(
-    deps.courses.map((course) => [
-      course.id,
-      compileRuntime(course, deps.knowledge?.get(course.id)),
-    ]),
-  );
-  const defaultRuntime =
-    runtimes.get(deps.defaultCourseId ?? "") ?? (runtimes.values().next().value as CourseRuntime);
+  // One map, shared with the classroom: useKnowledge replaces its entries in place.
+  const runtimes = new Map<string, CourseRuntime>();
+  const useKnowledge = (knowledge: ReadonlyMap<string, FittedKnowledge> | undefined): void => {
+    for (const course of deps.courses)
+      runtimes.set(course.id, compileRuntime(course, knowledge?.get(course.id)));
+  };
+  useKnowledge(deps.knowledge);
+  const defaultCourseId = runtimes.has(deps.defaultCourseId ?? "")
+    ? (deps.defaultCourseId as string)
+    : (deps.courses[0] as Course).id;
   const assistant = deps.llm
     ? createAssistant({
         llm: deps.llm,
@@ -345,7 +352,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     const runtime =
       runtimes.get(stored?.courseId ?? "") ??
       runtimes.get(learner.profile.courseId ?? "") ??
-      defaultRuntime;
+      (runtimes.get(defaultCourseId) as CourseRuntime);
     const current = stored?.courseId === runtime.course.id ? stored : undefined;
     return {
       key,
@@ -1562,6 +1569,7 @@ export function createTutor(deps: TutorDeps): Tutor {
     },
     attachPlatform: (name, platform) => classroom.attach(name, platform),
     runJob: (job) => classroom.runJob(job),
+    useKnowledge,
     membersChanged: (tenant, platform, group) =>
       classroom.membersChanged(tenant, platform, group).catch((error: unknown) => {
         deps.logger.warn({ err: error }, "could not check new members for assignments");

@@ -43,6 +43,7 @@ describe("Slack adapter: teacher commands, buttons and private replies", () => {
     courses: [],
     attachPlatform: () => {},
     runJob: async () => {},
+    useKnowledge: () => {},
     membersChanged: async (...args) => {
       membersChanges.push(args);
     },
