@@ -19,11 +19,13 @@ import {
 } from "./bench/index.ts";
 import { type Config, loadConfig, readEnvironment } from "./config.ts";
 import {
+  type Course,
   checkCourseFile,
   courseJsonSchema,
   formatProblems,
   listCourseFiles,
   loadCourseDirectory,
+  loadCourseFile,
 } from "./content/index.ts";
 import {
   type BktParams,
@@ -43,7 +45,7 @@ import { type App, BUNDLED_COURSES_DIR, createApp, createLlm } from "./main.ts";
 import { exportStatements, fitCourseSkills, practiceLog } from "./records/index.ts";
 import { serve } from "./serve.ts";
 import { DEFAULT_STORE_OPTIONS } from "./store/index.ts";
-import { engineId, systemClock, TENANTS_KEY } from "./tutor/index.ts";
+import { engineId, simulationCourse, systemClock, TENANTS_KEY } from "./tutor/index.ts";
 
 const USAGE = `Usage: socra [command] [options]
 
@@ -75,7 +77,8 @@ Commands:
   kt microbench Time one response's online update and prediction [--json]
   simulate      Synthetic learners under adaptive, fixed, random, oracle and greedy practice,
                   and the best any plan could do (optimum, mastery-optimum; logistic learners)
-                  --skills N --learners N [--policy adaptive|fixed|random|oracle|greedy|all]
+                  --skills N (a generated course) | --course ID|FILE (its graph and items)
+                  --learners N [--policy adaptive|fixed|random|oracle|greedy|all]
                   [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic] [--json]
   eval leak     The answer-leak guard on MRBench tutor responses: precision and recall
                   against the human labels, next to a naive baseline
@@ -225,11 +228,12 @@ function ktMicrobench(args: string[]): void {
 const POLICIES: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle", "greedy"];
 const GENERATORS: readonly GeneratorKind[] = ["bkt", "logistic"];
 
-function runSimulate(args: string[]): void {
+async function runSimulate(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
     options: {
       skills: { type: "string" },
+      course: { type: "string" },
       learners: { type: "string" },
       policy: { type: "string", default: "all" },
       seed: { type: "string", default: "1" },
@@ -251,13 +255,19 @@ function runSimulate(args: string[]): void {
   if (!Number.isInteger(firstSeed))
     throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   const seedCount = positiveInteger("seeds", values.seeds);
+  if ((values.skills === undefined) === (values.course === undefined))
+    throw new UsageError("simulate needs --skills N (a generated course) or --course ID|FILE");
+  const what =
+    values.course === undefined
+      ? { skills: positiveInteger("skills", values.skills) }
+      : { course: simulationCourse(await loadCourseArgument(values.course)) };
   const policies = policy === "all" ? POLICIES : [policy as SimulationPolicy];
   const runs: (Omit<SimulationRun, "accuracyCurve" | "declaredCurve"> & { seed: number })[] = [];
   const comparisons: (SimulationComparison & { seed: number })[] = [];
   for (let seed = firstSeed; seed < firstSeed + seedCount; seed++) {
     const report = simulate(
       {
-        skills: positiveInteger("skills", values.skills),
+        ...what,
         learners: positiveInteger("learners", values.learners),
         seed,
         fixedItemsPerSkill: positiveInteger("fixed-items", values["fixed-items"], 10),
@@ -458,6 +468,19 @@ async function courseCommand(args: string[]): Promise<number> {
  * `socra course fit ID`: BKT parameters per skill fitted on the first attempts the store holds,
  * with what the course file says now, and the lines to paste into it.
  */
+/** A course named by id (of the course directory) or by its file. */
+async function loadCourseArgument(idOrFile: string): Promise<Course> {
+  if (/\.ya?ml$/i.test(idOrFile) || existsSync(idOrFile)) return loadCourseFile(idOrFile);
+  const config = loadConfig(readEnvironment());
+  const courses = await loadCourseDirectory(config.coursesDir ?? BUNDLED_COURSES_DIR);
+  const course = courses.find((c) => c.id === idOrFile);
+  if (!course)
+    throw new UsageError(
+      `No course "${idOrFile}": ${courses.map((c) => c.id).join(", ")}, or a course file`,
+    );
+  return course;
+}
+
 async function courseFit(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -780,7 +803,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     else if (command === "bench" && rest[0] === "turns") await benchTurns(rest.slice(1));
     else if (command === "kt" && rest[0] === "bench") ktBench(rest.slice(1));
     else if (command === "kt" && rest[0] === "microbench") ktMicrobench(rest.slice(1));
-    else if (command === "simulate") runSimulate(rest);
+    else if (command === "simulate") await runSimulate(rest);
     else if (command === "eval") await evalCommand(rest);
     else if (command === "export" && rest[0] === "xapi") await exportXapi(rest.slice(1));
     else throw new UsageError(`Unknown command "${[command, ...rest.slice(0, 1)].join(" ")}"`);

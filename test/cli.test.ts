@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { gervetText } from "./bench/fixtures.ts";
 import { captureCli } from "./cli-capture.ts";
+import { FIXTURES } from "./tutor/harness.ts";
 
 describe("socra command line", () => {
   afterEach(() => vi.restoreAllMocks());
@@ -119,6 +120,42 @@ describe("socra command line", () => {
       expect(runs[0]).toHaveProperty(key);
     }
     expect(comparisons[0]).toMatchObject({ generator: "bkt", policy: "adaptive" });
+  });
+
+  it("simulates a course by id or file, and needs one of --skills and --course", async () => {
+    const byId = await captureCli([
+      "simulate",
+      "--course",
+      "python-basics",
+      "--learners",
+      "10",
+      "--policy",
+      "fixed",
+      "--json",
+    ]);
+    expect(byId.code).toBe(0);
+    // Fixed practice: ten items on each of the course's nine skills.
+    expect(JSON.parse(byId.stdout).runs[0]).toMatchObject({ policy: "fixed", itemsPerLearner: 90 });
+    const byFile = await captureCli([
+      "simulate",
+      "--course",
+      join(FIXTURES, "mini.yaml"),
+      "--learners",
+      "10",
+      "--policy",
+      "fixed",
+      "--fixed-items",
+      "3",
+      "--json",
+    ]);
+    expect(JSON.parse(byFile.stdout).runs[0]).toMatchObject({ itemsPerLearner: 6 });
+    const unknown = await captureCli(["simulate", "--course", "nope", "--learners", "10"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      'No course "nope": fractions, python-basics, or a course file',
+    );
+    const neither = await captureCli(["simulate", "--learners", "10"]);
+    expect(neither.stderr).toContain("simulate needs --skills N (a generated course) or --course");
   });
 });
 

@@ -61,9 +61,13 @@ interface Generator {
 }
 
 export interface SimulationOptions {
-  readonly skills: number;
+  /** Skills of a generated course (generateCourse); not with `course`. */
+  readonly skills?: number;
+  /** A course to practise instead of a generated one: every item practises one skill. */
+  readonly course?: SimulatedCourse;
   readonly learners: number;
   readonly seed: number | string;
+  /** Items per skill of a generated course. */
   readonly itemsPerSkill?: number;
   /** Items per skill of the fixed policy (and the random policy's budget per skill). */
   readonly fixedItemsPerSkill?: number;
@@ -84,7 +88,7 @@ export const DEFAULT_SIMULATION_OPTIONS = {
   pilotItemsPerSkill: 20,
   masteryRule: "bkt+logistic",
   maxItemsPerSkill: 40,
-} as const satisfies Omit<Required<SimulationOptions>, "skills" | "learners" | "seed">;
+} as const satisfies Omit<Required<SimulationOptions>, "skills" | "course" | "learners" | "seed">;
 
 /** Outcome of one policy on one generative model, averaged over learners. */
 export interface SimulationRun {
@@ -197,6 +201,26 @@ export function generateCourse(
   return { graph: createCompetencyGraph(nodes), items };
 }
 
+/**
+ * A course the simulated learners can practise: every skill has items, and every item practises
+ * exactly the skill it is listed under (learners answer and learn one skill at a time).
+ */
+function checkedCourse(course: SimulatedCourse): SimulatedCourse {
+  for (const skillId of course.graph.skillIds) {
+    const items = course.items.get(skillId) ?? [];
+    if (items.length === 0)
+      throw new ValidationError("bad_course", `Skill "${skillId}" has no items to practise`);
+    for (const item of items) {
+      if (item.skillIds.length !== 1 || item.skillIds[0] !== skillId)
+        throw new ValidationError(
+          "bad_course",
+          `Item "${item.id}" practises ${item.skillIds.join(" and ")}: the simulation needs items of one skill, listed under it`,
+        );
+    }
+  }
+  return course;
+}
+
 /** BKT learners: per-skill parameters drawn from the ASSISTments spreads, individual differences, prerequisite effects. */
 function createBktGenerator(course: SimulatedCourse, seed: string): Generator {
   const rng = createRng(`${seed}/bkt-population`);
@@ -286,7 +310,8 @@ const ORACLE_LOOKAHEAD_ITEMS = 20;
 /**
  * Logistic (IRT/AFM-style) learners, a different world from BKT: knowledge grows gradually.
  * P(correct) = σ(θ − b_skill − δ_item + γ_skill·ρ·opportunities), where an opportunity counts a
- * quarter while a prerequisite is not learned.
+ * quarter while a prerequisite is not learned. δ_item is the item's authored difficulty when it
+ * has one (a course file's), else drawn.
  */
 function createLogisticGenerator(course: SimulatedCourse, seed: string): Generator {
   const population = LOGISTIC_POPULATION;
@@ -303,7 +328,7 @@ function createLogisticGenerator(course: SimulatedCourse, seed: string): Generat
   const itemDifficulty = new Map<string, number>();
   for (const items of course.items.values()) {
     for (const item of items)
-      itemDifficulty.set(item.id, population.itemDifficultySd * rng.normal());
+      itemDifficulty.set(item.id, item.difficulty ?? population.itemDifficultySd * rng.normal());
   }
   const { graph } = course;
   return {
@@ -440,7 +465,7 @@ function fixedSchedule(course: SimulatedCourse, perSkill: number): PracticeItem[
   return schedule;
 }
 
-type Settings = Required<SimulationOptions>;
+type Settings = Required<Omit<SimulationOptions, "skills" | "course">>;
 
 /** Fits the engine on a pilot class's logs (fitKnowledgeModel). */
 function fitOnPilot(
@@ -706,7 +731,7 @@ function compare(
 }
 
 /**
- * Simulates practice on a generated course under each policy and generative model. The adaptive
+ * Simulates practice on a generated (or given) course under each policy and generative model. The adaptive
  * policy is this engine end to end (next target, item choice, mastery), with parameters it fitted
  * itself on a pilot class's logs, never the generator's true ones. Deterministic for a seed.
  */
@@ -715,7 +740,8 @@ export function simulate(
   policies: readonly SimulationPolicy[] = ["adaptive", "fixed", "random", "oracle", "greedy"],
   generators: readonly GeneratorKind[] = ["bkt", "logistic"],
 ): SimulationReport {
-  const settings: Settings = { ...DEFAULT_SIMULATION_OPTIONS, ...options };
+  const { skills, course: given, ...rest } = options;
+  const settings: Settings = { ...DEFAULT_SIMULATION_OPTIONS, ...rest };
   for (const key of [
     "learners",
     "itemsPerSkill",
@@ -729,7 +755,11 @@ export function simulate(
       throw new ValidationError("bad_option", `${key} must be a positive integer, got ${value}`);
     }
   }
-  const course = generateCourse(settings.skills, settings.itemsPerSkill, settings.seed);
+  if ((skills === undefined) === (given === undefined))
+    throw new ValidationError("bad_option", "Simulate either a course or a number of skills");
+  const course = given
+    ? checkedCourse(given)
+    : generateCourse(skills as number, settings.itemsPerSkill, settings.seed);
   const runs: SimulationRun[] = [];
   const comparisons: SimulationComparison[] = [];
   for (const kind of generators) {

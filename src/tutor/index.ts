@@ -12,6 +12,6 @@ export * from "./intents.ts";
 export * from "./messages.ts";
 export * from "./ports.ts";
 export * from "./question-bank.ts";
-export { engineId, enginePracticeItem } from "./runtime.ts";
+export { engineId, enginePracticeItem, simulationCourse } from "./runtime.ts";
 export * from "./teacher-commands.ts";
 export * from "./tutor.ts";

@@ -11,6 +11,7 @@ import {
   type FittedKnowledge,
   type KnowledgeModel,
   type PracticeItem,
+  type SimulatedCourse,
 } from "../engine/index.ts";
 
 /** A course with the engine's view of it: skill ids prefixed by the course id. */
@@ -68,4 +69,21 @@ export function compileRuntime(course: Course, fitted?: FittedKnowledge): Course
         : { threshold: course.knowledge.threshold }),
     }),
   };
+}
+
+/**
+ * The course as `socra simulate` practises it: its graph, and per skill the items the tutor
+ * would offer there (authored items, and each template as one item), with authored difficulty.
+ */
+export function simulationCourse(course: Course): SimulatedCourse {
+  const { graph } = compileRuntime(course);
+  const items = new Map<string, PracticeItem[]>();
+  for (const skill of course.skills) {
+    const entries = [...course.itemsFor(skill.id), ...course.templatesFor(skill.id)];
+    items.set(
+      engineId(course, skill.id),
+      entries.map((entry) => enginePracticeItem(course, entry)),
+    );
+  }
+  return { graph, items };
 }

@@ -141,12 +141,65 @@ describe("simulation", () => {
     expect(curves[1]?.[budget]).toBeLessThan(curves[0]?.[budget] as number);
   });
 
-  it("rejects bad options by name", () => {
+  it("practises a given course: its graph and items, with the items' authored difficulty", () => {
+    const graph = createCompetencyGraph([
+      { id: "a", prerequisites: [] },
+      { id: "b", prerequisites: ["a"] },
+    ]);
+    const courseWith = (difficulty: number) => ({
+      graph,
+      items: new Map(
+        graph.skillIds.map((id) => [
+          id,
+          [0, 1, 2].map((k) => ({ id: `${id}${k}`, skillIds: [id], difficulty })),
+        ]),
+      ),
+    });
+    const options = { learners: 40, seed: 5, pilotLearners: 60 };
+    const run = (difficulty: number) =>
+      simulate({ ...options, course: courseWith(difficulty) }, ["adaptive", "fixed"], ["logistic"])
+        .runs;
+    const [easy, fixed] = run(-4);
+    expect(fixed).toMatchObject({ policy: "fixed", itemsPerLearner: 20 });
+    expect(run(-4)).toEqual([easy, fixed]);
+    // Logistic learners answer by the item's difficulty: on very hard items the engine sees
+    // wrong answers, however much they learned, and keeps practising; on easy ones it stops.
+    const [hard] = run(4);
+    expect(easy?.itemsPerLearner).toBeLessThan(10);
+    expect(hard?.itemsPerLearner).toBeGreaterThan(3 * (easy?.itemsPerLearner as number));
+  });
+
+  it("rejects bad options and courses it cannot simulate, by name", () => {
     expect(() => simulate({ ...SMALL, learners: 0 })).toThrow(
       "learners must be a positive integer",
     );
     expect(() => simulate({ ...SMALL, skills: 1.5 })).toThrow(
       "--skills must be a positive integer",
     );
+    const graph = createCompetencyGraph([
+      { id: "a", prerequisites: [] },
+      { id: "b", prerequisites: [] },
+    ]);
+    const a = { id: "a0", skillIds: ["a"] };
+    expect(() => simulate({ ...SMALL, course: { graph, items: new Map() } })).toThrow(
+      "Simulate either a course or a number of skills",
+    );
+    const { skills: _skills, ...options } = SMALL;
+    expect(() => simulate({ ...options, course: { graph, items: new Map([["a", [a]]]) } })).toThrow(
+      'Skill "b" has no items to practise',
+    );
+    const both = { id: "ab", skillIds: ["a", "b"] };
+    expect(() =>
+      simulate({
+        ...options,
+        course: {
+          graph,
+          items: new Map([
+            ["a", [a]],
+            ["b", [both]],
+          ]),
+        },
+      }),
+    ).toThrow('Item "ab" practises a and b');
   });
 });

@@ -8,7 +8,7 @@ import {
   recordResponse,
 } from "../../src/engine/index.ts";
 import { practiceLog } from "../../src/records/index.ts";
-import { compileRuntime, enginePracticeItem } from "../../src/tutor/runtime.ts";
+import { compileRuntime, enginePracticeItem, simulationCourse } from "../../src/tutor/runtime.ts";
 import { createHarness, FIXTURES, questionIn } from "./harness.ts";
 
 describe("a course's runtime with a knowledge model fitted on its practice", () => {
@@ -54,5 +54,28 @@ describe("a course's runtime with a knowledge model fitted on its practice", () 
     };
     expect(masteredAfter([halves])).toBe(3);
     expect(masteredAfter([])).toBeGreaterThan(3);
+  });
+
+  it("gives the simulation the course's graph, and per skill its items and templates", async () => {
+    const course = await loadCourseFile(join(FIXTURES, "mini.yaml"));
+    const simulated = simulationCourse(course);
+    expect(simulated.graph.skillIds).toEqual(["mini/halves", "mini/add"]);
+    expect(simulated.graph.prerequisitesOf("mini/add")).toEqual(["mini/halves"]);
+    expect(simulated.items.get("mini/halves")?.map((i) => i.id)).toEqual([
+      "mini/half-of-8",
+      "mini/half-of-10",
+      "mini/half-choice",
+      "mini/half-word",
+      "mini/half-explain",
+    ]);
+    // The template is one item, as the tutor counts its instances.
+    expect(simulated.items.get("mini/add")?.map((i) => i.id)).toEqual([
+      "mini/add-1",
+      "mini/add-2",
+      "mini/add-mixed",
+      "mini/add-like",
+    ]);
+    for (const [skillId, items] of simulated.items)
+      for (const item of items) expect(item.skillIds).toEqual([skillId]);
   });
 });
