@@ -464,10 +464,6 @@ async function courseCommand(args: string[]): Promise<number> {
   throw new UsageError(`Unknown course command "${sub ?? ""}": use list, validate, schema or fit`);
 }
 
-/**
- * `socra course fit ID`: BKT parameters per skill fitted on the first attempts the store holds,
- * with what the course file says now, and the lines to paste into it.
- */
 /** A course named by id (of the course directory) or by its file. */
 async function loadCourseArgument(idOrFile: string): Promise<Course> {
   if (/\.ya?ml$/i.test(idOrFile) || existsSync(idOrFile)) return loadCourseFile(idOrFile);
@@ -481,6 +477,10 @@ async function loadCourseArgument(idOrFile: string): Promise<Course> {
   return course;
 }
 
+/**
+ * `socra course fit ID`: BKT parameters per skill fitted on the first attempts the store holds,
+ * with what the course file says now, and the lines to paste into it.
+ */
 async function courseFit(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
