@@ -528,7 +528,7 @@ async function courseFit(args: string[]): Promise<void> {
       );
       writeFileSync(values.out, serializeFittedKnowledge({ ...knowledge, bkt }));
       process.stderr.write(
-        `socra: wrote ${values.out}: BKT for ${Object.keys(bkt).length} skill(s) and the logistic predictor; BKT decides mastery alone on ${knowledge.bktAloneSkills.length}\n`,
+        `socra: wrote ${values.out}: BKT for ${Object.keys(bkt).length} skill(s) and the logistic predictor; BKT decides mastery alone on ${knowledge.bktAloneSkills.length}, learning is gradual on ${knowledge.gradualSkills.length}\n`,
       );
     }
     if (values.json) {

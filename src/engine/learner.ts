@@ -74,6 +74,10 @@ export interface KnowledgeModel {
   readonly logisticMasteryLevel: number;
   /** See KnowledgeModelOptions.bktAloneSkills. */
   bktDecidesAlone(skillId: string): boolean;
+  /** See KnowledgeModelOptions.gradualSkills. */
+  isLearnedGradually(skillId: string): boolean;
+  /** See KnowledgeModelOptions.gradualMasteryLevel. */
+  readonly gradualMasteryLevel: number;
   readonly scheduler: ReviewScheduler;
 }
 
@@ -102,15 +106,26 @@ export interface KnowledgeModelOptions extends MasteryOptions {
    * describes the class's learning better than the logistic model (see fitKnowledgeModel).
    */
   readonly bktAloneSkills?: readonly string[];
+  /**
+   * Skills the class learns gradually: the logistic model describes their learning
+   * significantly better than BKT (see fitKnowledgeModel). There BKT's fitted slip absorbs
+   * half-learned learners, so "known" can mean 70% success; under "bkt+logistic" mastery also
+   * needs the logistic model to predict `gradualMasteryLevel` on a typical item.
+   */
+  readonly gradualSkills?: readonly string[];
+  /** Predicted success on a typical item a gradual skill's mastery needs (see the README). */
+  readonly gradualMasteryLevel?: number;
   readonly review?: ReviewOptions;
 }
 
 export const DEFAULT_LOGISTIC_MASTERY_LEVEL = 0.9;
+export const DEFAULT_GRADUAL_MASTERY_LEVEL = 0.85;
 
 export function createKnowledgeModel(options: KnowledgeModelOptions = {}): KnowledgeModel {
   const bkt = options.bkt ?? {};
   const fallback = options.defaultBkt ?? DEFAULT_BKT_PARAMS;
   const bktAlone = new Set(options.bktAloneSkills);
+  const gradual = new Set(options.gradualSkills);
   return {
     bktParams: (skillId) => bkt[skillId] ?? fallback,
     masteryThreshold: createMasteryThresholds(options),
@@ -118,6 +133,8 @@ export function createKnowledgeModel(options: KnowledgeModelOptions = {}): Knowl
     masteryRule: options.masteryRule ?? "bkt+logistic",
     logisticMasteryLevel: options.logisticMasteryLevel ?? DEFAULT_LOGISTIC_MASTERY_LEVEL,
     bktDecidesAlone: (skillId) => bktAlone.has(skillId),
+    isLearnedGradually: (skillId) => gradual.has(skillId),
+    gradualMasteryLevel: options.gradualMasteryLevel ?? DEFAULT_GRADUAL_MASTERY_LEVEL,
     scheduler: createReviewScheduler(options.review),
   };
 }
@@ -260,7 +277,8 @@ export function recordResponse(
  * logisticMasteryLevel. BKT alone is fooled by lucky streaks when learning is gradual: in
  * simulation with logistic learners it declared 30–45% of skills mastered too early, with the
  * second check 1–5% (see the README). Skills where BKT describes the learners better skip the
- * second check (KnowledgeModelOptions.bktAloneSkills).
+ * second check (KnowledgeModelOptions.bktAloneSkills); on skills learned gradually it also asks
+ * for gradualMasteryLevel, whatever BKT expects (KnowledgeModelOptions.gradualSkills).
  */
 function meetsMastery(
   state: LearnerState,
@@ -271,7 +289,10 @@ function meetsMastery(
   const threshold = model.masteryThreshold(skillId);
   if (pKnown < threshold) return false;
   if (!model.logistic || model.masteryRule === "bkt" || model.bktDecidesAlone(skillId)) return true;
-  const expected = bktPredict(model.logisticMasteryLevel, model.bktParams(skillId));
+  const agreement = bktPredict(model.logisticMasteryLevel, model.bktParams(skillId));
+  const expected = model.isLearnedGradually(skillId)
+    ? Math.max(agreement, model.gradualMasteryLevel)
+    : agreement;
   return logisticPredictTypical(model.logistic, state.evidence, skillId) >= expected;
 }
 

@@ -32,6 +32,7 @@ export interface KnowledgeModelFitOptions {
  * BKT decides mastery alone on a skill when it predicts held-out learners better than the
  * logistic model with z at least this: significantly better, not merely as good, since the
  * logistic check it drops is what guards against gradual learning (see fitKnowledgeModel).
+ * The other way round (z at most minus this) the skill counts as learned gradually.
  */
 export const DEFAULT_BKT_ALONE_MIN_Z = 2;
 
@@ -42,6 +43,8 @@ export interface FittedKnowledge {
   readonly defaultBkt: BktParams;
   readonly logistic: LogisticModel;
   readonly bktAloneSkills: readonly string[];
+  /** Where the logistic model predicts significantly better (KnowledgeModelOptions.gradualSkills). */
+  readonly gradualSkills: readonly string[];
 }
 
 export interface KnowledgeModelFit {
@@ -60,7 +63,8 @@ const clamp = (p: number): number => Math.min(Math.max(p, 1e-6), 1 - 1e-6);
  * BKT is the better description of how a skill is learned, that opinion only regresses to the
  * mean and delays mastery of skills learners already know. So the two are compared skill by
  * skill on held-out learners (compareSkillPredictors), and where BKT predicts significantly
- * better its P(known) decides mastery alone. Deterministic for the BKT fit's seed.
+ * better its P(known) decides mastery alone; where the logistic model does, the skill counts as
+ * learned gradually (KnowledgeModelOptions.gradualSkills). Deterministic for the BKT fit's seed.
  */
 export function fitKnowledgeModel(
   log: ResponseLog,
@@ -74,6 +78,7 @@ export function fitKnowledgeModel(
     defaultBkt: bkt.pooled.params,
     logistic: fitLogistic(log, undefined, options.logistic),
     bktAloneSkills: [...comparisons].filter(([, c]) => c.z >= minZ).map(([skillId]) => skillId),
+    gradualSkills: [...comparisons].filter(([, c]) => c.z <= -minZ).map(([skillId]) => skillId),
   };
   return {
     knowledge,
@@ -162,6 +167,7 @@ export function serializeFittedKnowledge(knowledge: FittedKnowledge): string {
     defaultBkt: knowledge.defaultBkt,
     logistic: logisticModelToJson(knowledge.logistic),
     bktAloneSkills: knowledge.bktAloneSkills,
+    gradualSkills: knowledge.gradualSkills,
   });
 }
 
@@ -192,15 +198,19 @@ export function parseFittedKnowledge(json: string): FittedKnowledge {
     return result;
   };
   const bkt = (value.bkt ?? {}) as Record<string, unknown>;
-  const alone = value.bktAloneSkills;
-  if (!Array.isArray(alone) || !alone.every((id) => typeof id === "string"))
-    throw new ValidationError("bad_model", "bktAloneSkills must be a list of skill ids");
+  const skillList = (field: string, raw: unknown): string[] => {
+    if (!Array.isArray(raw) || !raw.every((id) => typeof id === "string"))
+      throw new ValidationError("bad_model", `${field} must be a list of skill ids`);
+    return raw;
+  };
   return {
     bkt: Object.fromEntries(
       Object.entries(bkt).map(([skillId, raw]) => [skillId, params(`bkt.${skillId}`, raw)]),
     ),
     defaultBkt: params("defaultBkt", value.defaultBkt),
     logistic: logisticModelFromJson(value.logistic),
-    bktAloneSkills: alone as string[],
+    bktAloneSkills: skillList("bktAloneSkills", value.bktAloneSkills),
+    // Files written before gradual skills were told apart have none.
+    gradualSkills: skillList("gradualSkills", value.gradualSkills ?? []),
   };
 }

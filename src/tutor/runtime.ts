@@ -61,6 +61,7 @@ export function compileRuntime(course: Course, fitted?: FittedKnowledge): Course
             defaultBkt: fitted.defaultBkt,
             logistic: fitted.logistic,
             bktAloneSkills: fitted.bktAloneSkills,
+            gradualSkills: fitted.gradualSkills,
           }
         : {}),
       thresholds: prefixed(course.knowledge.thresholds),

@@ -7,6 +7,7 @@ import {
   createResponseLogBuilder,
   createRng,
   fitLogistic,
+  type KnowledgeModelOptions,
   type PracticeItem,
   parseLearnerState,
   predictCorrect,
@@ -125,22 +126,24 @@ describe("learner state", () => {
   });
 
   it("asks the logistic model's agreement before mastery, except on skills BKT decides alone", () => {
-    // A class that mostly fails "add": the logistic model expects little of a new learner there.
-    const builder = createResponseLogBuilder();
-    const rng = createRng(5);
-    for (let l = 0; l < 100; l++) {
-      for (let k = 0; k < 10; k++) {
-        builder.add({
-          learnerId: `l${l}`,
-          itemId: `q${k}`,
-          skillIds: ["add"],
-          isCorrect: rng.chance(0.3),
-        });
+    // A class that mostly fails "add" (rate 0.3), or mostly succeeds (0.9).
+    const logisticOf = (rate: number) => {
+      const builder = createResponseLogBuilder();
+      const rng = createRng(5);
+      for (let l = 0; l < 100; l++) {
+        for (let k = 0; k < 10; k++) {
+          builder.add({
+            learnerId: `l${l}`,
+            itemId: `q${k}`,
+            skillIds: ["add"],
+            isCorrect: rng.chance(rate),
+          });
+        }
       }
-    }
-    const logistic = fitLogistic(builder.build());
-    const masteredAfter = (bktAloneSkills: string[]): number => {
-      const model = createKnowledgeModel({ bkt: { add: PARAMS }, logistic, bktAloneSkills });
+      return fitLogistic(builder.build());
+    };
+    const masteredAfter = (options: Partial<KnowledgeModelOptions>): number => {
+      const model = createKnowledgeModel({ bkt: { add: PARAMS }, ...options });
       const state = createLearnerState();
       for (let k = 1; k <= 20; k++) {
         recordResponse(state, model, { item: item(`q${k % 10}`), isCorrect: true, at: NOW });
@@ -148,9 +151,20 @@ describe("learner state", () => {
       }
       return Number.POSITIVE_INFINITY;
     };
-    // BKT alone: three right answers take P(known) from 0.3 past 0.95 (0.71, 0.93, 0.99).
-    expect(masteredAfter(["add"])).toBe(3);
-    expect(masteredAfter([])).toBeGreaterThan(3);
+    // The logistic model expects little of a new learner: BKT alone takes three right answers
+    // from P(known) 0.3 past 0.95 (0.71, 0.93, 0.99); with the agreement, more.
+    const weak = logisticOf(0.3);
+    expect(masteredAfter({ logistic: weak, bktAloneSkills: ["add"] })).toBe(3);
+    expect(masteredAfter({ logistic: weak })).toBeGreaterThan(3);
+    // A class that does well agrees at once. Learned gradually, the logistic model must also
+    // predict the gradual level, whatever BKT expects; a lower level changes nothing.
+    const strong = logisticOf(0.9);
+    expect(masteredAfter({ logistic: strong })).toBe(3);
+    const gradual = { logistic: strong, gradualSkills: ["add"] };
+    expect(masteredAfter({ ...gradual, gradualMasteryLevel: 0.999 })).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(masteredAfter({ ...gradual, gradualMasteryLevel: 0.1 })).toBe(3);
   });
 
   it("stays small: under 24 kB for a learner who practised every skill of a 100-skill course", () => {

@@ -90,7 +90,11 @@ describe("fitting the knowledge model on a class's logs", () => {
     for (const skillId of SKILLS) {
       expect(bkt.model.bktDecidesAlone(skillId)).toBe(true);
       expect(gradual.model.bktDecidesAlone(skillId)).toBe(false);
+      // And the other way round: learning the logistic model describes significantly better.
+      expect(bkt.model.isLearnedGradually(skillId)).toBe(false);
+      expect(gradual.model.isLearnedGradually(skillId)).toBe(true);
     }
+    expect(gradual.knowledge.gradualSkills).toEqual(SKILLS);
     expect(bkt.model.logistic).toBeDefined();
     const never = fitKnowledgeModel(bktClass(), {
       bkt: { seed: 1 },
@@ -114,6 +118,7 @@ describe("storing a fitted knowledge model", () => {
     expect(stored.bkt).toEqual(fit.knowledge.bkt);
     expect(stored.defaultBkt).toEqual(fit.knowledge.defaultBkt);
     expect(stored.bktAloneSkills).toEqual(fit.knowledge.bktAloneSkills);
+    expect(stored.gradualSkills).toEqual(fit.knowledge.gradualSkills);
     const again = createKnowledgeModel(stored);
     const [a, b] = [createLearnerState(), createLearnerState()];
     for (let k = 0; k < 12; k++) {
@@ -140,5 +145,10 @@ describe("storing a fitted knowledge model", () => {
     expect(broken((v) => v.logistic.weights.pop())).toThrow("logistic model: weights must have");
     expect(broken((v) => (v.logistic.features.recency = "yes"))).toThrow("features.recency");
     expect(broken((v) => (v.bktAloneSkills = "s0"))).toThrow("bktAloneSkills");
+    expect(broken((v) => (v.gradualSkills = [1]))).toThrow("gradualSkills");
+    // A file from before gradual skills were told apart: none.
+    const older = structuredClone(good);
+    delete older.gradualSkills;
+    expect(parseFittedKnowledge(JSON.stringify(older)).gradualSkills).toEqual([]);
   });
 });
