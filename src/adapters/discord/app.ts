@@ -295,12 +295,26 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
           : interaction.deferReply(isDeferredEphemeral ? { flags: ["Ephemeral"] } : {})
       ).catch((error: unknown) => log.warn({ err: error }, "could not defer the interaction"));
     }, deferAfterMs);
+    // A deferred update keeps the pressed message (the question) as it is: streamed text goes
+    // to an ephemeral follow-up of its own, which the reply then replaces.
+    let streamed: Promise<Message | undefined> | undefined;
     const onStream = (event: StreamEvent) => {
-      if (!deferred || isDeferredUpdate || Date.now() - lastEditAt < EDIT_INTERVAL_MS) return;
+      if (!deferred || Date.now() - lastEditAt < EDIT_INTERVAL_MS) return;
       lastEditAt = Date.now();
-      void deferred
-        .then(() => interaction.editReply({ content: event.text.slice(0, 2000) }))
-        .catch(() => {});
+      const content = event.text.slice(0, 2000);
+      if (!isDeferredUpdate) {
+        void deferred.then(() => interaction.editReply({ content })).catch(() => {});
+        return;
+      }
+      const after = streamed ?? deferred.then(() => undefined);
+      streamed = after.then((message) =>
+        message
+          ? interaction.editReply({ content, message }).then(
+              () => message,
+              () => message,
+            )
+          : interaction.followUp({ content, flags: ["Ephemeral"] }).catch(() => undefined),
+      );
     };
     let replies: Reply[];
     let inbound: Inbound;
@@ -336,10 +350,14 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
       }
       if (deferred) await deferred;
       let isFirst = !hasResponded;
+      let partial = await streamed;
       for (const reply of replies) {
         const ephemeral = isShared || (reply.isPrivate === true && isInGuild);
         for (const payload of renderReply(reply, { ephemeral })) {
-          if (isFirst && deferred && ephemeral && !isDeferredEphemeral) {
+          if (reply.streamId !== undefined && partial) {
+            await interaction.editReply({ ...messageOptions(payload), message: partial });
+            partial = undefined;
+          } else if (isFirst && deferred && ephemeral && !isDeferredEphemeral) {
             // A public "thinking…" cannot become private: take it away, answer privately.
             await interaction.deleteReply();
             await interaction.followUp(replyOptions(payload));
@@ -350,6 +368,8 @@ export function createDiscordAdapter(options: DiscordAdapterOptions): DiscordAda
         }
       }
       if (isFirst && deferred) await interaction.deleteReply(); // nothing to say: no "thinking…" left
+      // Text streamed for a reply that never came (the LLM failed): take it away.
+      if (partial) await interaction.deleteReply(partial);
     } catch (error) {
       log.error({ err: error }, "could not answer the interaction");
       options.metrics?.platformError("discord", "interaction");

@@ -269,3 +269,78 @@ describe("Discord: a slow turn is deferred, then edited", () => {
     }
   });
 });
+
+describe("Discord: streamed LLM text under a question in a shared channel", () => {
+  it("streams into an ephemeral follow-up, which the explanation then replaces", async () => {
+    const fake = await startFakeDiscord({ token: TOKEN });
+    const config = loadConfig({
+      DISCORD_TOKEN: TOKEN,
+      DISCORD_APPLICATION_ID: DISCORD_IDS.applicationId,
+      DISCORD_API_URL: fake.restUrl,
+      PORT: String(await freePort()),
+    });
+    const final = "Half means two equal parts. For example, half of 8 is 4.";
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    // Slower than the 1.5 s before a deferral, and streaming after it.
+    const llm = scriptedLlm({
+      explain: async (_input, call) => {
+        await pause(1800);
+        call.onText?.("Half means two equal parts.");
+        await pause(1400);
+        call.onText?.("Half means two equal parts. For example,");
+        await pause(300);
+        return final;
+      },
+    });
+    const server = await serve(config, {
+      courseFile: join(FIXTURES, "mini.yaml"),
+      logger: silentLogger,
+      llm,
+    });
+    try {
+      await until(() => server.discord?.isConnected() === true);
+      // Practice in the class channel: the question is ephemeral, with an Explain button.
+      const practice = fake.interaction({
+        type: InteractionType.ApplicationCommand,
+        data: chatInputData("tutor", "practice", [{ name: "skill", type: 3, value: "halves" }]),
+        where: "guild",
+      });
+      const answers = await answersFromUntil(fake, practice.token, (data) =>
+        customIds(data).some((id) => id.startsWith("explain:")),
+      );
+      const question = answers.find((a) =>
+        customIds(a.data).some((id) => id.startsWith("explain:")),
+      );
+      expect(Number(question?.data?.flags ?? 0) & 64).toBe(64);
+      const explain = customIds(question?.data).find((id) => id.startsWith("explain:"));
+      expect(explain).toBeDefined();
+      const press = fake.interaction({
+        type: InteractionType.MessageComponent,
+        data: buttonData(explain as string),
+        where: "guild",
+      });
+      // Two edits of the follow-up: more streamed text, then the explanation.
+      const edits = await fake.waitForRequest(
+        "PATCH",
+        new RegExp(`/webhooks/\\d+/${press.token}/messages/\\d+$`),
+        { count: 2, timeoutMs: 15_000 },
+      );
+      // The pressed question was deferred as an update and left as it was; the streamed text
+      // came as an ephemeral follow-up, and the explanation replaced it there.
+      expect(fake.callbacks.find((c) => c.token === press.token)?.type).toBe(
+        InteractionResponseType.DeferredMessageUpdate,
+      );
+      const followUps = fake.requestsTo("POST", new RegExp(`/webhooks/\\d+/${press.token}$`));
+      expect(followUps).toHaveLength(1);
+      expect(textOf(followUps[0]?.body as Json)).toContain("Half means two equal parts");
+      expect(Number((followUps[0]?.body as Json)?.flags ?? 0) & 64).toBe(64);
+      expect(textOf(edits.at(-1)?.body as Json)).toContain("half of 8 is 4");
+      expect(
+        fake.requestsTo("PATCH", new RegExp(`/webhooks/\\d+/${press.token}/messages/@original`)),
+      ).toEqual([]);
+    } finally {
+      await server.close();
+      await fake.close();
+    }
+  });
+});
