@@ -8,6 +8,7 @@ import {
 import { loadConfig } from "../../../src/config.ts";
 import { loadCourseFile } from "../../../src/content/index.ts";
 import { type Server, serve } from "../../../src/serve.ts";
+import type { TutorLlm } from "../../../src/tutor/index.ts";
 import { freePort } from "../../free-port.ts";
 import { FIXTURES, silentLogger } from "../../tutor/harness.ts";
 import { scriptedLlm } from "../../tutor/scripted-llm.ts";
@@ -228,28 +229,35 @@ describe("Discord: a real discord.js client against a fake Discord", () => {
   });
 });
 
+/** Socra with this LLM served against a fresh fake Discord, once the gateway is ready. */
+async function serveWithLlm(llm: TutorLlm): Promise<{ fake: FakeDiscord; server: Server }> {
+  const fake = await startFakeDiscord({ token: TOKEN });
+  const config = loadConfig({
+    DISCORD_TOKEN: TOKEN,
+    DISCORD_APPLICATION_ID: DISCORD_IDS.applicationId,
+    DISCORD_API_URL: fake.restUrl,
+    PORT: String(await freePort()),
+  });
+  const server = await serve(config, {
+    courseFile: join(FIXTURES, "mini.yaml"),
+    logger: silentLogger,
+    llm,
+  });
+  await until(() => server.discord?.isConnected() === true);
+  return { fake, server };
+}
+
 describe("Discord: a slow turn is deferred, then edited", () => {
   it("defers an interaction whose answer takes longer than 1.5 s, and edits in the reply", async () => {
-    const fake = await startFakeDiscord({ token: TOKEN });
-    const config = loadConfig({
-      DISCORD_TOKEN: TOKEN,
-      DISCORD_APPLICATION_ID: DISCORD_IDS.applicationId,
-      DISCORD_API_URL: fake.restUrl,
-      PORT: String(await freePort()),
-    });
-    const llm = scriptedLlm({
-      explain: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 2500));
-        return "Share 6 sweets fairly between two friends: each gets 3.";
-      },
-    });
-    const server = await serve(config, {
-      courseFile: join(FIXTURES, "mini.yaml"),
-      logger: silentLogger,
-      llm,
-    });
+    const { fake, server } = await serveWithLlm(
+      scriptedLlm({
+        explain: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+          return "Share 6 sweets fairly between two friends: each gets 3.";
+        },
+      }),
+    );
     try {
-      await until(() => server.discord?.isConnected() === true);
       const explain = fake.interaction({
         type: InteractionType.ApplicationCommand,
         data: chatInputData("tutor", "explain"),
@@ -272,33 +280,22 @@ describe("Discord: a slow turn is deferred, then edited", () => {
 
 describe("Discord: streamed LLM text under a question in a shared channel", () => {
   it("streams into an ephemeral follow-up, which the explanation then replaces", async () => {
-    const fake = await startFakeDiscord({ token: TOKEN });
-    const config = loadConfig({
-      DISCORD_TOKEN: TOKEN,
-      DISCORD_APPLICATION_ID: DISCORD_IDS.applicationId,
-      DISCORD_API_URL: fake.restUrl,
-      PORT: String(await freePort()),
-    });
     const final = "Half means two equal parts. For example, half of 8 is 4.";
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     // Slower than the 1.5 s before a deferral, and streaming after it.
-    const llm = scriptedLlm({
-      explain: async (_input, call) => {
-        await pause(1800);
-        call.onText?.("Half means two equal parts.");
-        await pause(1400);
-        call.onText?.("Half means two equal parts. For example,");
-        await pause(300);
-        return final;
-      },
-    });
-    const server = await serve(config, {
-      courseFile: join(FIXTURES, "mini.yaml"),
-      logger: silentLogger,
-      llm,
-    });
+    const { fake, server } = await serveWithLlm(
+      scriptedLlm({
+        explain: async (_input, call) => {
+          await pause(1800);
+          call.onText?.("Half means two equal parts.");
+          await pause(1400);
+          call.onText?.("Half means two equal parts. For example,");
+          await pause(300);
+          return final;
+        },
+      }),
+    );
     try {
-      await until(() => server.discord?.isConnected() === true);
       // Practice in the class channel: the question is ephemeral, with an Explain button.
       const practice = fake.interaction({
         type: InteractionType.ApplicationCommand,
