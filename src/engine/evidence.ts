@@ -23,6 +23,8 @@ export interface ResponseStats {
   recentResidual: number;
   /** The learner's total attempt count when this skill was last practised (−1: never). */
   lastSeenAt: number;
+  /** Right answers in a row up to now (mastery evidence, see meetsMastery; not a feature). */
+  streak: number;
 }
 
 export const RECENCY_DECAY = 0.7;
@@ -63,6 +65,7 @@ export function createResponseStats(): ResponseStats {
     residual: 0,
     recentResidual: 0,
     lastSeenAt: -1,
+    streak: 0,
   };
 }
 
@@ -89,6 +92,7 @@ function recordOutcome(
   stats.residual += residual;
   stats.recentResidual = stats.recentResidual * RESIDUAL_DECAY + residual;
   stats.lastSeenAt = at;
+  stats.streak = isCorrect ? stats.streak + 1 : 0;
 }
 
 /** Folds one first attempt into a learner's evidence, in place, in O(number of skills). */

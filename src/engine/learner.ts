@@ -120,6 +120,16 @@ export interface KnowledgeModelOptions extends MasteryOptions {
 
 export const DEFAULT_LOGISTIC_MASTERY_LEVEL = 0.9;
 export const DEFAULT_GRADUAL_MASTERY_LEVEL = 0.85;
+/**
+ * A run of right answers that a learner whose success rate were below the logistic check's level
+ * would produce less often than this counts as that check passed (see meetsMastery).
+ */
+export const RUN_EVIDENCE_LEVEL = 0.05;
+
+/** Right answers in a row that pass a logistic check of `level`: level^n < RUN_EVIDENCE_LEVEL. */
+export function runOfRightAnswersFor(level: number): number {
+  return Math.ceil(Math.log(RUN_EVIDENCE_LEVEL) / Math.log(level));
+}
 
 export function createKnowledgeModel(options: KnowledgeModelOptions = {}): KnowledgeModel {
   const bkt = options.bkt ?? {};
@@ -279,6 +289,13 @@ export function recordResponse(
  * second check 1–5% (see the README). Skills where BKT describes the learners better skip the
  * second check (KnowledgeModelOptions.bktAloneSkills); on skills learned gradually it also asks
  * for gradualMasteryLevel, whatever BKT expects (KnowledgeModelOptions.gradualSkills).
+ *
+ * The learner's own record also passes the second check: a run of right answers that a learner
+ * below the level would produce less than 5% of the time (runOfRightAnswersFor: 19 at 0.85).
+ * The logistic model cannot say what it has not seen: its features are clamped to the ranges of
+ * the class it was fitted on, so where that class stopped practising a skill short of the level
+ * (a hard skill, practised 20 times), no learner could ever reach it, however long they practised
+ * and however well they did (in simulation: 77 of 80 right, still "not mastered").
  */
 function meetsMastery(
   state: LearnerState,
@@ -293,7 +310,10 @@ function meetsMastery(
   const expected = model.isLearnedGradually(skillId)
     ? Math.max(agreement, model.gradualMasteryLevel)
     : agreement;
-  return logisticPredictTypical(model.logistic, state.evidence, skillId) >= expected;
+  return (
+    (state.evidence.skills[skillId]?.streak ?? 0) >= runOfRightAnswersFor(expected) ||
+    logisticPredictTypical(model.logistic, state.evidence, skillId) >= expected
+  );
 }
 
 /**
@@ -330,8 +350,9 @@ const statsToArray = (s: ResponseStats): number[] => [
   round(s.residual),
   round(s.recentResidual),
   s.lastSeenAt,
+  s.streak,
 ];
-const arrayToStats = (a: readonly number[]): ResponseStats => {
+const arrayToStats = (a: readonly (number | undefined)[]): ResponseStats => {
   const [
     attempts,
     correct,
@@ -341,7 +362,9 @@ const arrayToStats = (a: readonly number[]): ResponseStats => {
     residual,
     recentResidual,
     lastSeenAt,
-  ] = a as [number, number, number, number, number, number, number, number];
+    // States stored before runs were kept start a new run.
+    streak = 0,
+  ] = a as [number, number, number, number, number, number, number, number, number?];
   return {
     attempts,
     correct,
@@ -351,6 +374,7 @@ const arrayToStats = (a: readonly number[]): ResponseStats => {
     residual,
     recentResidual,
     lastSeenAt,
+    streak,
   };
 };
 
@@ -365,6 +389,7 @@ const statsSchema = z.tuple([
   finite,
   finite,
   finite,
+  z.number().int().min(0).optional(),
 ]);
 const cardSchema = z.tuple([
   finite,

@@ -12,6 +12,7 @@ import {
   parseLearnerState,
   predictCorrect,
   recordResponse,
+  runOfRightAnswersFor,
   serializeLearnerState,
   ValidationError,
 } from "../../src/engine/index.ts";
@@ -116,6 +117,7 @@ describe("learner state", () => {
         at: NOW + k * DAY,
       });
     }
+    recordResponse(state, model, { item: item("q9"), isCorrect: true, at: NOW + 60 * DAY });
     const restored = parseLearnerState(serializeLearnerState(state));
     expect(serializeLearnerState(restored)).toBe(serializeLearnerState(state));
     expect(predictCorrect(restored, model, item("q2"))).toBeCloseTo(
@@ -123,25 +125,34 @@ describe("learner state", () => {
       5,
     );
     expect(restored.recentItems).toEqual(state.recentItems);
+    // State stored before runs of right answers were kept reads as no run yet.
+    const stored = JSON.parse(serializeLearnerState(state));
+    stored.e.t = stored.e.t.slice(0, 8);
+    for (const id of Object.keys(stored.e.s)) stored.e.s[id] = stored.e.s[id].slice(0, 8);
+    const older = parseLearnerState(JSON.stringify(stored));
+    expect(restored.evidence.total.streak).toBeGreaterThan(0);
+    expect(older.evidence.total).toEqual({ ...restored.evidence.total, streak: 0 });
   });
+
+  /** A logistic model fitted on a class whose answers on "add" are right at `rate`. */
+  const logisticOf = (rate: number) => {
+    const builder = createResponseLogBuilder();
+    const rng = createRng(5);
+    for (let l = 0; l < 100; l++) {
+      for (let k = 0; k < 10; k++) {
+        builder.add({
+          learnerId: `l${l}`,
+          itemId: `q${k}`,
+          skillIds: ["add"],
+          isCorrect: rng.chance(rate),
+        });
+      }
+    }
+    return fitLogistic(builder.build());
+  };
 
   it("asks the logistic model's agreement before mastery, except on skills BKT decides alone", () => {
     // A class that mostly fails "add" (rate 0.3), or mostly succeeds (0.9).
-    const logisticOf = (rate: number) => {
-      const builder = createResponseLogBuilder();
-      const rng = createRng(5);
-      for (let l = 0; l < 100; l++) {
-        for (let k = 0; k < 10; k++) {
-          builder.add({
-            learnerId: `l${l}`,
-            itemId: `q${k}`,
-            skillIds: ["add"],
-            isCorrect: rng.chance(rate),
-          });
-        }
-      }
-      return fitLogistic(builder.build());
-    };
     const masteredAfter = (options: Partial<KnowledgeModelOptions>): number => {
       const model = createKnowledgeModel({ bkt: { add: PARAMS }, ...options });
       const state = createLearnerState();
@@ -165,6 +176,34 @@ describe("learner state", () => {
       Number.POSITIVE_INFINITY,
     );
     expect(masteredAfter({ ...gradual, gradualMasteryLevel: 0.1 })).toBe(3);
+  });
+
+  it("lets a run of right answers pass the logistic check where the model cannot reach it", () => {
+    // Fitted on a class that mostly failed ten items, the model never predicts 90% success, so
+    // only the learner's own record can show it: 29 right in a row (0.9^29 < 0.05).
+    const model = createKnowledgeModel({
+      bkt: { add: PARAMS },
+      logistic: logisticOf(0.3),
+      gradualSkills: ["add"],
+      gradualMasteryLevel: 0.9,
+    });
+    expect(runOfRightAnswersFor(0.9)).toBe(29);
+    expect(runOfRightAnswersFor(0.85)).toBe(19);
+    const masteredAfter = (isRight: (k: number) => boolean, hintAt?: number) => {
+      const state = createLearnerState();
+      for (let k = 1; k <= 200; k++) {
+        const response = { item: item(`q${k % 10}`), isCorrect: isRight(k), at: NOW };
+        recordResponse(state, model, { ...response, usedHint: k === hintAt });
+        if (state.skills.add?.isMastered) return k;
+      }
+      return Number.POSITIVE_INFINITY;
+    };
+    expect(masteredAfter(() => true)).toBe(29);
+    // A wrong answer, or a right one after a hint, starts the run again.
+    expect(masteredAfter((k) => k !== 20)).toBe(49);
+    expect(masteredAfter(() => true, 20)).toBe(49);
+    // Nearly always right is not a run: 9 of 10 never shows more than 90%.
+    expect(masteredAfter((k) => k % 10 !== 0)).toBe(Number.POSITIVE_INFINITY);
   });
 
   it("stays small: under 24 kB for a learner who practised every skill of a 100-skill course", () => {

@@ -51,6 +51,7 @@ function learner(
       residual: 0,
       recentResidual: 0,
       lastSeenAt: 100 - attempts,
+      streak: 0,
     };
   }
   return state;
