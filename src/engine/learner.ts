@@ -331,6 +331,35 @@ export function expectedPracticeGain(
   return (1 - pKnown) * params.learn * Math.max(0, 1 - params.slip - params.guess);
 }
 
+/** Attempts without mastery after which a learner may count as stuck on a skill (see isStuck). */
+export const DEFAULT_STUCK_AFTER_ATTEMPTS = 15;
+/** Expected success on a typical item below which those attempts mean a learner is stuck. */
+export const STUCK_SUCCESS_LEVEL = 0.6;
+
+/**
+ * Wheel-spinning (Beck & Gong 2013): at least `afterAttempts` first attempts on a skill without
+ * mastering it, and the engine still expects fewer than STUCK_SUCCESS_LEVEL of the learner's
+ * answers on a typical item to be right (the logistic model's prediction when fitted, else
+ * BKT's). A learner who answers mostly right but has not yet shown enough for mastery is not
+ * stuck: in simulation with gradually learning learners (generated courses, seeds 1–5),
+ * attempts alone flagged skills 8,859 times, 58% of them already truly learned; with the
+ * success condition 2,837 times, 14%.
+ */
+export function isStuck(
+  state: LearnerState,
+  model: KnowledgeModel,
+  skillId: string,
+  afterAttempts = DEFAULT_STUCK_AFTER_ATTEMPTS,
+): boolean {
+  const progress = skillProgress(state, model, skillId);
+  if (progress.isMastered || (state.evidence.skills[skillId]?.attempts ?? 0) < afterAttempts)
+    return false;
+  const expected = model.logistic
+    ? logisticPredictTypical(model.logistic, state.evidence, skillId)
+    : bktPredict(progress.pKnown, model.bktParams(skillId));
+  return expected < STUCK_SUCCESS_LEVEL;
+}
+
 /** Records that an item was shown (answered or skipped), for the no-repeat rule. */
 function noteShown(state: LearnerState, itemId: string): void {
   if (state.recentItems[0] === itemId) return;

@@ -1,7 +1,9 @@
 import { ValidationError } from "./errors.ts";
 import type { CompetencyGraph } from "./graph.ts";
 import {
+  DEFAULT_STUCK_AFTER_ATTEMPTS,
   expectedPracticeGain,
+  isStuck,
   type KnowledgeModel,
   type LearnerState,
   skillProgress,
@@ -31,7 +33,7 @@ export type NextTarget =
       readonly skillId: string;
       readonly reason: TargetReason;
       readonly assignmentId?: string;
-      /** Many attempts without mastery: worth a teacher's attention (wheel-spinning). */
+      /** Wheel-spinning (see isStuck): worth a teacher's attention. */
       readonly isStuck: boolean;
     }
   | {
@@ -42,13 +44,9 @@ export type NextTarget =
     };
 
 export interface NextTargetOptions {
-  /** First attempts on an unmastered skill after which it counts as stuck and yields to others. */
+  /** First attempts on an unmastered skill after which it may count as stuck (see isStuck). */
   readonly stuckAfterAttempts?: number;
 }
-
-export const DEFAULT_NEXT_TARGET_OPTIONS = {
-  stuckAfterAttempts: 15,
-} as const satisfies Required<NextTargetOptions>;
 
 export interface NextTargetInput {
   readonly graph: CompetencyGraph;
@@ -68,17 +66,15 @@ export interface NextTargetInput {
  */
 export function chooseNextTarget(input: NextTargetInput): NextTarget {
   const { graph, learner, model, now } = input;
-  const { stuckAfterAttempts } = { ...DEFAULT_NEXT_TARGET_OPTIONS, ...input.options };
+  const stuckAfterAttempts = input.options?.stuckAfterAttempts ?? DEFAULT_STUCK_AFTER_ATTEMPTS;
   const isMastered = (skillId: string): boolean =>
     skillProgress(learner, model, skillId).isMastered;
-  const isStuck = (skillId: string): boolean =>
-    !isMastered(skillId) && (learner.evidence.skills[skillId]?.attempts ?? 0) >= stuckAfterAttempts;
   const ready = (skillId: string): boolean => graph.prerequisitesOf(skillId).every(isMastered);
   const practice = (skillId: string, reason: TargetReason, assignmentId?: string): NextTarget => ({
     kind: "practice",
     skillId,
     reason,
-    isStuck: isStuck(skillId),
+    isStuck: isStuck(learner, model, skillId, stuckAfterAttempts),
     ...(assignmentId === undefined ? {} : { assignmentId }),
   });
 

@@ -1,5 +1,5 @@
 import type { Course } from "../content/index.ts";
-import { type Assignment, chooseNextTarget, skillProgress } from "../engine/index.ts";
+import { type Assignment, chooseNextTarget, isStuck, skillProgress } from "../engine/index.ts";
 import { renderHeatmap } from "./heatmap.ts";
 import type { Attachment, ConfirmReply, Inbound, Reply, Sender } from "./messages.ts";
 import type {
@@ -111,7 +111,7 @@ const ID_COUNTER_TTL_MS = 100 * 365 * 86_400_000;
 const MEMBERS_CHECK_MS = 15 * 60_000;
 /** A reminder goes out this long before the due time. */
 const REMIND_BEFORE_MS = 24 * 3_600_000;
-/** First attempts on a skill without mastering it after which a learner counts as stuck. */
+/** First attempts on a skill without mastering it after which a learner may count as stuck. */
 const STUCK_ATTEMPTS = 12;
 /** Gaps between a learner's actions longer than this are not practice time. */
 const IDLE_GAP_MS = 5 * 60_000;
@@ -601,18 +601,17 @@ export function createClassroom(deps: ClassroomDeps): Classroom {
         if ((stats?.attempts ?? 0) === 0) return null;
         return skillProgress(record.state, runtime.model, id);
       });
-      const stuck = skills
-        .map((skill, k) => ({
-          skill,
-          progress: mastery[k],
-          attempts: record?.state.evidence.skills[engineId(course, skill.id)]?.attempts ?? 0,
-        }))
-        .filter((s) => s.progress && !s.progress.isMastered && s.attempts >= STUCK_ATTEMPTS)
-        .map((s) => ({
-          name: s.skill.name,
-          attempts: s.attempts,
-          hints: log.filter((e) => e.kind === "hint" && e.skill === s.skill.id).length,
-        }));
+      const stuck: ReportRow["stuck"][number][] = [];
+      const state = record?.state;
+      for (const skill of skills) {
+        const id = engineId(course, skill.id);
+        if (!state || !isStuck(state, runtime.model, id, STUCK_ATTEMPTS)) continue;
+        stuck.push({
+          name: skill.name,
+          attempts: state.evidence.skills[id]?.attempts ?? 0,
+          hints: log.filter((e) => e.kind === "hint" && e.skill === skill.id).length,
+        });
+      }
       for (const entry of log) {
         if (entry.course !== course.id || entry.misconception === undefined) continue;
         if (!skills.some((s) => s.id === entry.skill)) continue;

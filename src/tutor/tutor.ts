@@ -18,6 +18,7 @@ import {
   type FittedKnowledge,
   hashSeed,
   type ItemCandidate,
+  isStuck,
   predictCorrect,
   recordResponse,
   SocraError,
@@ -129,8 +130,6 @@ export interface Tutor {
   useKnowledge(knowledge: ReadonlyMap<string, FittedKnowledge>): void;
 }
 
-/** First attempts without mastery after which a skill counts as stuck. */
-const STUCK_AFTER = 15;
 /** Items a /practice of an already mastered skill gives before the engine takes over again. */
 const PRACTICE_ROUND = 3;
 /** Longest learner answer kept in the attempt log. */
@@ -786,7 +785,6 @@ export function createTutor(deps: TutorDeps): Tutor {
         model,
         now: context.now,
         assignments: classroom.assignmentsFor(context.record, course),
-        options: { stuckAfterAttempts: STUCK_AFTER },
       });
       if (target.kind === "done") return undefined;
       skillId = target.skillId.slice(course.id.length + 1);
@@ -1505,7 +1503,7 @@ export function createTutor(deps: TutorDeps): Tutor {
         mastery: progress.pKnown,
         isMastered: progress.isMastered,
         isStarted,
-        isStuck: !progress.isMastered && (stats?.attempts ?? 0) >= STUCK_AFTER,
+        isStuck: isStuck(state, model, id),
       };
     });
     const accuracy = attempts === 0 ? null : correct / attempts;

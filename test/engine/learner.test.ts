@@ -7,6 +7,7 @@ import {
   createResponseLogBuilder,
   createRng,
   fitLogistic,
+  isStuck,
   type KnowledgeModelOptions,
   type PracticeItem,
   parseLearnerState,
@@ -134,8 +135,8 @@ describe("learner state", () => {
     expect(older.evidence.total).toEqual({ ...restored.evidence.total, streak: 0 });
   });
 
-  /** A logistic model fitted on a class whose answers on "add" are right at `rate`. */
-  const logisticOf = (rate: number) => {
+  /** A logistic model fitted on a class whose answers on "add" are right at `rate(learner)`. */
+  const logisticOf = (rate: number | ((learner: number) => number)) => {
     const builder = createResponseLogBuilder();
     const rng = createRng(5);
     for (let l = 0; l < 100; l++) {
@@ -144,7 +145,7 @@ describe("learner state", () => {
           learnerId: `l${l}`,
           itemId: `q${k}`,
           skillIds: ["add"],
-          isCorrect: rng.chance(rate),
+          isCorrect: rng.chance(typeof rate === "number" ? rate : rate(l)),
         });
       }
     }
@@ -204,6 +205,30 @@ describe("learner state", () => {
     expect(masteredAfter(() => true, 20)).toBe(49);
     // Nearly always right is not a run: 9 of 10 never shows more than 90%.
     expect(masteredAfter((k) => k % 10 !== 0)).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("calls a learner stuck after many attempts only while they still mostly fail", () => {
+    // Mastery out of reach (the model must predict 99.9%), so only the answers differ. In a
+    // class of strong and weak learners the logistic model tells them apart by their answers.
+    const stuckAfter = (isRight: boolean, options: Partial<KnowledgeModelOptions>) => {
+      const model = createKnowledgeModel({ bkt: { add: PARAMS }, ...options });
+      const state = createLearnerState();
+      for (let k = 1; k <= 30; k++) {
+        recordResponse(state, model, { item: item(`q${k % 10}`), isCorrect: isRight, at: NOW });
+        expect(state.skills.add?.isMastered).toBe(false);
+        if (isStuck(state, model, "add")) return k;
+      }
+      return Number.POSITIVE_INFINITY;
+    };
+    const mixed = {
+      logistic: logisticOf((l) => (l % 2 ? 0.9 : 0.3)),
+      gradualSkills: ["add"],
+      gradualMasteryLevel: 0.999,
+    };
+    expect(stuckAfter(false, mixed)).toBe(15);
+    expect(stuckAfter(true, mixed)).toBe(Number.POSITIVE_INFINITY);
+    // Without a logistic model BKT's expectation decides.
+    expect(stuckAfter(false, {})).toBe(15);
   });
 
   it("stays small: under 24 kB for a learner who practised every skill of a 100-skill course", () => {

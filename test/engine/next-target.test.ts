@@ -169,6 +169,11 @@ const cases: Case[] = [
     expected: { skillId: "multiply", reason: "frontier", isStuck: false },
   },
   {
+    name: "not stuck: many attempts without mastery, but mostly right now, keeps its place",
+    learner: withPKnown(learner(["multiply"], { equivalent: 20 }), { equivalent: 0.9 }),
+    expected: { skillId: "equivalent", reason: "frontier", isStuck: false },
+  },
+  {
     name: "stuck: when nothing else is ready, the stuck skill is offered and flagged",
     learner: learner(["multiply"], { equivalent: 20 }),
     expected: { skillId: "equivalent", isStuck: true },
