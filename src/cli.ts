@@ -29,9 +29,15 @@ import {
 } from "./content/index.ts";
 import {
   type BktParams,
+  createKnowledgeModel,
+  type FittedKnowledge,
   fitKnowledgeModel,
   type GeneratorKind,
+  highestTypicalPredictions,
+  logisticCheckLevel,
   type MasteryRule,
+  type ResponseLog,
+  runOfRightAnswersFor,
   type SimulationComparison,
   type SimulationPolicy,
   type SimulationRun,
@@ -530,6 +536,7 @@ async function courseFit(args: string[]): Promise<void> {
       process.stderr.write(
         `socra: wrote ${values.out}: BKT for ${Object.keys(bkt).length} skill(s) and the logistic predictor; BKT decides mastery alone on ${knowledge.bktAloneSkills.length}, learning is gradual on ${knowledge.gradualSkills.length}\n`,
       );
+      warnUnreachedLevels(course, log, { ...knowledge, bkt });
     }
     if (values.json) {
       out(
@@ -569,6 +576,25 @@ async function courseFit(args: string[]): Promise<void> {
     for (const s of fitted) out(`  - id: ${s.skillId}\n    bkt: ${params(s.fitted as BktParams)}`);
   } finally {
     await app.close();
+  }
+}
+
+/**
+ * Names the skills whose mastery check asks the fitted logistic model for more success than it
+ * predicted for any learner of the class: there only a run of right answers passes it.
+ */
+function warnUnreachedLevels(course: Course, log: ResponseLog, knowledge: FittedKnowledge): void {
+  const model = createKnowledgeModel(knowledge);
+  const highest = highestTypicalPredictions(log, knowledge.logistic);
+  const percent = (p: number) => `${Math.round(p * 100)}%`;
+  for (const skill of course.skills) {
+    const id = engineId(course, skill.id);
+    const level = logisticCheckLevel(model, id);
+    const reached = highest.get(id);
+    if (level === undefined || reached === undefined || reached >= level) continue;
+    process.stderr.write(
+      `socra: ${skill.id}: no learner here reached the ${percent(level)} predicted success mastery asks for (highest ${percent(reached)}); until a fit on more practice does, mastering it takes ${runOfRightAnswersFor(level)} right answers in a row\n`,
+    );
   }
 }
 

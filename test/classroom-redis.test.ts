@@ -278,6 +278,10 @@ describe("socra course fit", () => {
     expect(out.stderr).toMatch(
       /wrote .*fractions\.json: BKT for [1-9]\d* skill\(s\) and the logistic predictor/,
     );
+    // Learners who mostly answered "1/2" never look like masters to the fitted model.
+    expect(out.stderr).toMatch(
+      /socra: [\w-]+: no learner here reached the 85% predicted success mastery asks for \(highest \d+%\); .* takes 19 right answers in a row/,
+    );
     const logger = recordingLogger();
     const served = await createApp(
       loadConfig({

@@ -303,17 +303,25 @@ function meetsMastery(
   skillId: string,
   pKnown: number,
 ): boolean {
-  const threshold = model.masteryThreshold(skillId);
-  if (pKnown < threshold) return false;
-  if (!model.logistic || model.masteryRule === "bkt" || model.bktDecidesAlone(skillId)) return true;
+  if (pKnown < model.masteryThreshold(skillId)) return false;
+  const level = logisticCheckLevel(model, skillId);
+  if (level === undefined || !model.logistic) return true;
+  return (
+    (state.evidence.skills[skillId]?.streak ?? 0) >= runOfRightAnswersFor(level) ||
+    logisticPredictTypical(model.logistic, state.evidence, skillId) >= level
+  );
+}
+
+/**
+ * The success on a typical item of the skill that the logistic check of mastery asks the model to
+ * predict (see meetsMastery), or undefined where there is no such check.
+ */
+export function logisticCheckLevel(model: KnowledgeModel, skillId: string): number | undefined {
+  if (!model.logistic || model.masteryRule === "bkt" || model.bktDecidesAlone(skillId)) return;
   const agreement = bktPredict(model.logisticMasteryLevel, model.bktParams(skillId));
-  const expected = model.isLearnedGradually(skillId)
+  return model.isLearnedGradually(skillId)
     ? Math.max(agreement, model.gradualMasteryLevel)
     : agreement;
-  return (
-    (state.evidence.skills[skillId]?.streak ?? 0) >= runOfRightAnswersFor(expected) ||
-    logisticPredictTypical(model.logistic, state.evidence, skillId) >= expected
-  );
 }
 
 /**

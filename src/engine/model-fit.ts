@@ -8,6 +8,7 @@ import {
   type LogisticModel,
   logisticModelFromJson,
   logisticModelToJson,
+  logisticPredictTypical,
 } from "./logistic.ts";
 import { bktReplay, logisticReplay, rowSkillIds } from "./replay.ts";
 import type { ResponseLog } from "./response-log.ts";
@@ -148,6 +149,31 @@ export function compareSkillPredictors(
     comparisons.set(skillId, { difference: sum / responses, z: zScore(perLearner) });
   }
   return comparisons;
+}
+
+/**
+ * Per skill of the log, the highest success on a typical item the logistic model predicted for
+ * any of the log's learners after one of their answers on the skill. Its features are clamped to
+ * the ranges of the class it was fitted on, so on a skill where this stays below the level its
+ * mastery check asks for (logisticCheckLevel), only a run of right answers can pass that check.
+ */
+export function highestTypicalPredictions(
+  log: ResponseLog,
+  logistic: LogisticModel,
+): Map<string, number> {
+  const highest = new Map<string, number>();
+  const replay = logisticReplay(log, logistic);
+  for (let l = 0; l < log.learnerIds.length; l++) {
+    const learner = replay.startLearner();
+    for (let r = log.learnerOffsets[l] as number; r < (log.learnerOffsets[l + 1] as number); r++) {
+      learner.update(r);
+      for (const skillId of rowSkillIds(log, r)) {
+        const p = logisticPredictTypical(logistic, learner.evidence, skillId);
+        if (!(p <= (highest.get(skillId) ?? -1))) highest.set(skillId, p);
+      }
+    }
+  }
+  return highest;
 }
 
 /** Mean over standard error; ±Infinity when every value is the same non-zero number. */

@@ -1,6 +1,6 @@
 import { type BktParams, bktPredictMultiSkill, bktUpdate } from "./bkt.ts";
 import type { BktModel } from "./bkt-fit.ts";
-import { createLearnerEvidence, recordEvidence } from "./evidence.ts";
+import { createLearnerEvidence, type LearnerEvidence, recordEvidence } from "./evidence.ts";
 import { type LogisticModel, logisticItemMean, logisticPredict } from "./logistic.ts";
 import type { ResponseLog } from "./response-log.ts";
 
@@ -50,11 +50,20 @@ export function bktReplay(log: ResponseLog, model: BktModel): ReplayModel {
   };
 }
 
-export function logisticReplay(log: ResponseLog, model: LogisticModel): ReplayModel {
+/** A learner replayed by the logistic model, with the evidence gathered so far. */
+export interface LogisticReplayLearner extends OnlinePredictor {
+  readonly evidence: LearnerEvidence;
+}
+
+export function logisticReplay(
+  log: ResponseLog,
+  model: LogisticModel,
+): { startLearner(): LogisticReplayLearner } {
   return {
     startLearner() {
       const evidence = createLearnerEvidence();
       return {
+        evidence,
         predict: (row) =>
           logisticPredict(
             model,

@@ -6,6 +6,8 @@ import {
   createResponseLogBuilder,
   createRng,
   fitKnowledgeModel,
+  highestTypicalPredictions,
+  logisticCheckLevel,
   parseFittedKnowledge,
   predictCorrect,
   type ResponseLog,
@@ -101,6 +103,34 @@ describe("fitting the knowledge model on a class's logs", () => {
       bktAloneMinZ: Number.POSITIVE_INFINITY,
     });
     expect(never.model.bktDecidesAlone("s0")).toBe(false);
+  });
+
+  it("tells where the logistic model never predicted the success a mastery check asks of it", () => {
+    const gradual = fitKnowledgeModel(gradualClass(), { bkt: { seed: 1 } });
+    const reached = highestTypicalPredictions(gradualClass(), gradual.knowledge.logistic);
+    // Learners who keep improving: the strongest pass every skill's level.
+    for (const skillId of SKILLS) {
+      expect(logisticCheckLevel(gradual.model, skillId)).toBeGreaterThanOrEqual(0.85);
+      expect(reached.get(skillId)).toBeGreaterThan(logisticCheckLevel(gradual.model, skillId) ?? 1);
+    }
+    // A class that improves slowly never shows 85% on the skills it learns gradually.
+    const rng = createRng("slow-class/abilities");
+    const ability = Array.from({ length: LEARNERS }, () => rng.normal());
+    const log = classLog("slow-class", (l, _s, n, chance) =>
+      chance(1 / (1 + Math.exp(-(0.5 * (ability[l] as number) - 1.5 + 0.08 * n)))),
+    );
+    const slow = fitKnowledgeModel(log, { bkt: { seed: 1 } });
+    const slowReached = highestTypicalPredictions(log, slow.knowledge.logistic);
+    expect(slow.knowledge.gradualSkills.length).toBeGreaterThan(0);
+    for (const skillId of slow.knowledge.gradualSkills) {
+      expect(logisticCheckLevel(slow.model, skillId)).toBe(0.85);
+      expect(slowReached.get(skillId)).toBeLessThan(0.8);
+    }
+    // No logistic check: BKT decides alone, or the rule is BKT's.
+    const bkt = fitKnowledgeModel(bktClass(), { bkt: { seed: 1 } });
+    expect(logisticCheckLevel(bkt.model, "s0")).toBeUndefined();
+    const bktRule = createKnowledgeModel({ ...gradual.knowledge, masteryRule: "bkt" });
+    expect(logisticCheckLevel(bktRule, "s0")).toBeUndefined();
   });
 
   it("is deterministic for a seed", () => {
