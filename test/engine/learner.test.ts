@@ -169,14 +169,40 @@ describe("learner state", () => {
     expect(masteredAfter({ logistic: weak, bktAloneSkills: ["add"] })).toBe(3);
     expect(masteredAfter({ logistic: weak })).toBeGreaterThan(3);
     // A class that does well agrees at once. Learned gradually, the logistic model must also
-    // predict the gradual level, whatever BKT expects; a lower level changes nothing.
+    // predict the gradual level, whatever BKT expects, and agree twice in a row (the fourth
+    // answer); a lower level changes nothing.
     const strong = logisticOf(0.9);
     expect(masteredAfter({ logistic: strong })).toBe(3);
     const gradual = { logistic: strong, gradualSkills: ["add"] };
     expect(masteredAfter({ ...gradual, gradualMasteryLevel: 0.999 })).toBe(
       Number.POSITIVE_INFINITY,
     );
-    expect(masteredAfter({ ...gradual, gradualMasteryLevel: 0.1 })).toBe(3);
+    expect(masteredAfter({ ...gradual, gradualMasteryLevel: 0.1 })).toBe(4);
+  });
+
+  it("declares mastery of a gradual skill by the logistic check only after two agreeing answers", () => {
+    const model = createKnowledgeModel({
+      bkt: { add: PARAMS },
+      logistic: logisticOf(0.9),
+      gradualSkills: ["add"],
+      gradualMasteryLevel: 0.5,
+    });
+    const state = createLearnerState();
+    const answer = (isCorrect: boolean) =>
+      recordResponse(state, model, { item: item("q1"), isCorrect, at: NOW });
+    answer(true);
+    answer(true);
+    answer(true); // BKT 0.99 and the model agree, once
+    expect(state.skills.add).toMatchObject({ isMastered: false, agreed: true });
+    // The flag survives storage, so the next answer can complete the pair.
+    const stored = parseLearnerState(serializeLearnerState(state));
+    expect(stored.skills.add?.agreed).toBe(true);
+    answer(false); // the pair is broken
+    expect(state.skills.add).toMatchObject({ isMastered: false });
+    expect(state.skills.add?.agreed).toBeUndefined();
+    answer(true);
+    answer(true);
+    expect(state.skills.add?.isMastered).toBe(true);
   });
 
   it("lets a run of right answers pass the logistic check where the model cannot reach it", () => {
