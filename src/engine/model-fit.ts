@@ -169,7 +169,7 @@ export function highestTypicalPredictions(
       learner.update(r);
       for (const skillId of rowSkillIds(log, r)) {
         const p = logisticPredictTypical(logistic, learner.evidence, skillId);
-        if (!(p <= (highest.get(skillId) ?? -1))) highest.set(skillId, p);
+        if (p > (highest.get(skillId) ?? -1)) highest.set(skillId, p);
       }
     }
   }
