@@ -290,7 +290,7 @@ export function recordResponse(
  * no difficulty for) at least as well as BKT expects of a learner with P(known) at
  * logisticMasteryLevel. BKT alone is fooled by lucky streaks when learning is gradual: in
  * simulation with logistic learners it declared 30–45% of skills mastered too early, with the
- * second check 1–5% (see the README). Skills where BKT describes the learners better skip the
+ * second check and the rules below at most 3.4% on every course measured (see the README). Skills where BKT describes the learners better skip the
  * second check (KnowledgeModelOptions.bktAloneSkills); on skills learned gradually it also asks
  * for gradualMasteryLevel, whatever BKT expects (KnowledgeModelOptions.gradualSkills).
  *
