@@ -8,7 +8,9 @@ import {
   createRng,
   fitLogistic,
   isStuck,
+  type KnowledgeModel,
   type KnowledgeModelOptions,
+  type LearnerState,
   type PracticeItem,
   parseLearnerState,
   predictCorrect,
@@ -152,17 +154,32 @@ describe("learner state", () => {
     return fitLogistic(builder.build());
   };
 
+  /**
+   * A new learner answers "add" items, the k-th (from 1) as `isRight(k)` says, with a hint
+   * before answer `hintAt`, until `isDone`: that k, or Infinity after `limit` answers.
+   */
+  const answersUntil = (
+    model: KnowledgeModel,
+    isDone: (state: LearnerState) => boolean,
+    options: { isRight?: (k: number) => boolean; hintAt?: number | undefined; limit?: number } = {},
+  ): number => {
+    const { isRight = () => true, hintAt, limit = 200 } = options;
+    const state = createLearnerState();
+    for (let k = 1; k <= limit; k++) {
+      const response = { item: item(`q${k % 10}`), isCorrect: isRight(k), at: NOW };
+      recordResponse(state, model, { ...response, usedHint: k === hintAt });
+      if (isDone(state)) return k;
+    }
+    return Number.POSITIVE_INFINITY;
+  };
+  const isAddMastered = (state: LearnerState) => state.skills.add?.isMastered === true;
+
   it("asks the logistic model's agreement before mastery, except on skills BKT decides alone", () => {
     // A class that mostly fails "add" (rate 0.3), or mostly succeeds (0.9).
-    const masteredAfter = (options: Partial<KnowledgeModelOptions>): number => {
-      const model = createKnowledgeModel({ bkt: { add: PARAMS }, ...options });
-      const state = createLearnerState();
-      for (let k = 1; k <= 20; k++) {
-        recordResponse(state, model, { item: item(`q${k % 10}`), isCorrect: true, at: NOW });
-        if (state.skills.add?.isMastered) return k;
-      }
-      return Number.POSITIVE_INFINITY;
-    };
+    const masteredAfter = (options: Partial<KnowledgeModelOptions>): number =>
+      answersUntil(createKnowledgeModel({ bkt: { add: PARAMS }, ...options }), isAddMastered, {
+        limit: 20,
+      });
     // The logistic model expects little of a new learner: BKT alone takes three right answers
     // from P(known) 0.3 past 0.95 (0.71, 0.93, 0.99); with the agreement, more.
     const weak = logisticOf(0.3);
@@ -216,15 +233,8 @@ describe("learner state", () => {
     });
     expect(runOfRightAnswersFor(0.9)).toBe(29);
     expect(runOfRightAnswersFor(0.85)).toBe(19);
-    const masteredAfter = (isRight: (k: number) => boolean, hintAt?: number) => {
-      const state = createLearnerState();
-      for (let k = 1; k <= 200; k++) {
-        const response = { item: item(`q${k % 10}`), isCorrect: isRight(k), at: NOW };
-        recordResponse(state, model, { ...response, usedHint: k === hintAt });
-        if (state.skills.add?.isMastered) return k;
-      }
-      return Number.POSITIVE_INFINITY;
-    };
+    const masteredAfter = (isRight: (k: number) => boolean, hintAt?: number) =>
+      answersUntil(model, isAddMastered, { isRight, hintAt });
     expect(masteredAfter(() => true)).toBe(29);
     // A wrong answer, or a right one after a hint, starts the run again.
     expect(masteredAfter((k) => k !== 20)).toBe(49);
@@ -238,13 +248,11 @@ describe("learner state", () => {
     // class of strong and weak learners the logistic model tells them apart by their answers.
     const stuckAfter = (isRight: boolean, options: Partial<KnowledgeModelOptions>) => {
       const model = createKnowledgeModel({ bkt: { add: PARAMS }, ...options });
-      const state = createLearnerState();
-      for (let k = 1; k <= 30; k++) {
-        recordResponse(state, model, { item: item(`q${k % 10}`), isCorrect: isRight, at: NOW });
-        expect(state.skills.add?.isMastered).toBe(false);
-        if (isStuck(state, model, "add")) return k;
-      }
-      return Number.POSITIVE_INFINITY;
+      const isDone = (state: LearnerState) => {
+        expect(isAddMastered(state)).toBe(false);
+        return isStuck(state, model, "add");
+      };
+      return answersUntil(model, isDone, { isRight: () => isRight, limit: 30 });
     };
     const mixed = {
       logistic: logisticOf((l) => (l % 2 ? 0.9 : 0.3)),
