@@ -11,6 +11,7 @@ import {
   type KnowledgeModel,
   type KnowledgeModelOptions,
   type LearnerState,
+  type LogisticModel,
   type PracticeItem,
   parseLearnerState,
   predictCorrect,
@@ -173,6 +174,14 @@ describe("learner state", () => {
     return Number.POSITIVE_INFINITY;
   };
   const isAddMastered = (state: LearnerState) => state.skills.add?.isMastered === true;
+  /** "add" learned gradually: the logistic check asks for `level` on a typical item. */
+  const gradualAdd = (logistic: LogisticModel, level: number) =>
+    createKnowledgeModel({
+      bkt: { add: PARAMS },
+      logistic,
+      gradualSkills: ["add"],
+      gradualMasteryLevel: level,
+    });
 
   it("asks the logistic model's agreement before mastery, except on skills BKT decides alone", () => {
     // A class that mostly fails "add" (rate 0.3), or mostly succeeds (0.9).
@@ -198,12 +207,7 @@ describe("learner state", () => {
   });
 
   it("declares mastery of a gradual skill by the logistic check only after two agreeing answers", () => {
-    const model = createKnowledgeModel({
-      bkt: { add: PARAMS },
-      logistic: logisticOf(0.9),
-      gradualSkills: ["add"],
-      gradualMasteryLevel: 0.5,
-    });
+    const model = gradualAdd(logisticOf(0.9), 0.5);
     const state = createLearnerState();
     const answer = (isCorrect: boolean) =>
       recordResponse(state, model, { item: item("q1"), isCorrect, at: NOW });
@@ -225,12 +229,7 @@ describe("learner state", () => {
   it("lets a run of right answers pass the logistic check where the model cannot reach it", () => {
     // Fitted on a class that mostly failed ten items, the model never predicts 90% success, so
     // only the learner's own record can show it: 29 right in a row (0.9^29 < 0.05).
-    const model = createKnowledgeModel({
-      bkt: { add: PARAMS },
-      logistic: logisticOf(0.3),
-      gradualSkills: ["add"],
-      gradualMasteryLevel: 0.9,
-    });
+    const model = gradualAdd(logisticOf(0.3), 0.9);
     expect(runOfRightAnswersFor(0.9)).toBe(29);
     expect(runOfRightAnswersFor(0.85)).toBe(19);
     const masteredAfter = (isRight: (k: number) => boolean, hintAt?: number) =>
