@@ -82,7 +82,8 @@ Commands:
                   [--model bkt|bkt-forget|best-lr|lr|all] [--ablation] [--json]
   kt microbench Time one response's online update and prediction [--json]
   simulate      Synthetic learners under adaptive, fixed, random, oracle and greedy practice,
-                  and the best any plan could do (optimum, mastery-optimum; logistic learners)
+                  and the best any plan could do (logistic learners: optimum, following
+                  prerequisites, following mastery learning)
                   --skills N (a generated course) | --course ID|FILE (its graph and items)
                   --learners N [--policy adaptive|fixed|random|oracle|greedy|all]
                   [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic] [--json]
@@ -293,6 +294,11 @@ async function runSimulate(args: string[]): Promise<void> {
     return;
   }
   const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  // The optimum and prerequisite-optimum are computed within the fixed policy's budget only.
+  const notMatched = (c: SimulationComparison): string =>
+    c.policy === "optimum" || c.policy === "prerequisite-optimum"
+      ? `over ${c.fixedItemsPerLearner.toFixed(0)}`
+      : "never";
   out(
     table(
       [
@@ -343,7 +349,7 @@ async function runSimulate(args: string[]): Promise<void> {
         c.policy,
         c.fixedItemsPerLearner.toFixed(0),
         pct(c.fixedPostTestAccuracy),
-        c.itemsToMatch === null ? "never" : String(c.itemsToMatch),
+        c.itemsToMatch === null ? notMatched(c) : String(c.itemsToMatch),
         c.itemSavings === null ? "-" : pct(c.itemSavings),
         c.underPracticeAtMatch === null ? "-" : pct(c.underPracticeAtMatch),
       ]),

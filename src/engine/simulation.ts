@@ -30,10 +30,18 @@ export interface SimulatedCourse {
  * policy with perfect knowledge would do. greedy: a second reference with perfect knowledge
  * and no rules at all: the fixed policy's budget, each item on whichever skill it raises the
  * post-test most (learned or not, prerequisites or not). For logistic learners the comparisons
- * also hold two exact bounds (see bestPostTestCurve): optimum and mastery-optimum.
+ * also hold three exact bounds (see bestPostTestCurve): optimum, prerequisite-optimum and
+ * mastery-optimum.
  */
 export type SimulationPolicy = "adaptive" | "fixed" | "random" | "oracle" | "greedy";
 export type GeneratorKind = "bkt" | "logistic";
+
+/**
+ * The rules a plan of practice follows (see bestPostTestCurve). none: any plan. prerequisites: a
+ * skill is practised only once its prerequisites are learned (for as long as the plan likes).
+ * mastery: also only until it is learned itself; what mastery learning, and this engine, do.
+ */
+export type PracticeRules = "none" | "prerequisites" | "mastery";
 
 /** A synthetic learner: answers items (learning as they go) and knows its true state. */
 interface SimulatedLearner {
@@ -52,7 +60,7 @@ interface SimulatedLearner {
    * Where learning does not depend on luck (logistic learners): for k = 0..budget, the highest
    * mean post-test this learner could reach from now with k items; see bestPostTestCurve.
    */
-  bestPostTestCurve?(budget: number, masteryLearning: boolean): Float64Array;
+  bestPostTestCurve?(budget: number, rules: PracticeRules): Float64Array;
 }
 
 interface Generator {
@@ -120,10 +128,12 @@ export interface SimulationRun {
 export interface SimulationComparison {
   readonly generator: GeneratorKind;
   /**
-   * Besides the policies, two bounds for logistic learners (see bestPostTestCurve): optimum, the
-   * best plan for each learner and budget; mastery-optimum, the best that follows mastery learning.
+   * Besides the policies, three bounds for logistic learners (see bestPostTestCurve): optimum,
+   * the best plan for each learner and budget; prerequisite-optimum, the best that practises a
+   * skill only once its prerequisites are learned; mastery-optimum, the best that follows mastery
+   * learning. The first two are computed within the fixed policy's budget (null: not within it).
    */
-  readonly policy: SimulationPolicy | "optimum" | "mastery-optimum";
+  readonly policy: SimulationPolicy | "optimum" | "prerequisite-optimum" | "mastery-optimum";
   readonly fixedItemsPerLearner: number;
   readonly fixedPostTestAccuracy: number;
   /** Items per learner after which the policy's mean post-test accuracy first reaches the fixed policy's (null: never). */
@@ -364,13 +374,13 @@ function createLogisticGenerator(course: SimulatedCourse, seed: string): Generat
             best = Math.max(best, (sigmoid(eta + n * step) - sigmoid(eta)) / n);
           return best;
         },
-        bestPostTestCurve: (budget, masteryLearning) =>
+        bestPostTestCurve: (budget, rules) =>
           bestPostTestCurve(
             graph,
             (skillId) => proficiency.get(skillId) as number,
             (skillId) => (gain.get(skillId) as number) * learningRate,
             budget,
-            masteryLearning,
+            rules,
           ),
       };
     },
@@ -385,16 +395,15 @@ function createLogisticGenerator(course: SimulatedCourse, seed: string): Generat
  * along as it will get before its dependents start). Exact: a dynamic programme over the skills
  * in that order whose state is which of the skills still needed as prerequisites are learned.
  * `proficiency`: the learner's log-odds of success on each skill now; `fullStep`: its growth per
- * item once every prerequisite is learned (PREREQUISITE_LEARNING_FACTOR of it before). With
- * `masteryLearning`, only plans that follow mastery learning count: a skill is practised only
- * once its prerequisites are learned, and only until it is learned itself.
+ * item once every prerequisite is learned (PREREQUISITE_LEARNING_FACTOR of it before). Only
+ * plans that follow `rules` count (see PracticeRules).
  */
 export function bestPostTestCurve(
   graph: CompetencyGraph,
   proficiency: (skillId: string) => number,
   fullStep: (skillId: string) => number,
   budget: number,
-  masteryLearning = false,
+  rules: PracticeRules = "none",
 ): Float64Array {
   const order = graph.skillIds;
   // The position of the last skill that needs each one as a prerequisite (-1: none).
@@ -426,8 +435,10 @@ export function bestPostTestCurve(
       );
       for (let n = 0; n <= budget; n++) {
         const eta = start + n * step;
-        const wasLearned = start + (n - 1) * step >= LOGISTIC_LEARNED_AT;
-        if (masteryLearning && n > 0 && !(isReady && !wasLearned)) break;
+        if (n > 0 && rules !== "none") {
+          const wasLearned = start + (n - 1) * step >= LOGISTIC_LEARNED_AT;
+          if (!isReady || (rules === "mastery" && wasLearned)) break;
+        }
         const target = keysAfter[eta >= LOGISTIC_LEARNED_AT ? 1 : 0] as number;
         let out = next.get(target);
         if (!out) {
@@ -686,20 +697,20 @@ function runPolicy(
 
 /**
  * The mean over the learners of their best post-test at each budget (undefined where learning
- * depends on luck: BKT learners). No policy's accuracy curve (of those following mastery
- * learning, with `masteryLearning`), however much it knew, lies above it.
+ * depends on luck: BKT learners). No policy's accuracy curve (of those following `rules`),
+ * however much it knew, lies above it.
  */
 function optimumCurve(
   generator: Generator,
   settings: Settings,
   budget: number,
-  masteryLearning: boolean,
+  rules: PracticeRules,
 ): number[] | undefined {
   const sum = new Float64Array(budget + 1);
   for (let l = 0; l < settings.learners; l++) {
     const curve = generator
       .createLearner(`${settings.seed}/learner/${l}`)
-      .bestPostTestCurve?.(budget, masteryLearning);
+      .bestPostTestCurve?.(budget, rules);
     if (!curve) return undefined;
     for (let k = 0; k <= budget; k++) sum[k] = (sum[k] as number) + (curve[k] as number);
   }
@@ -778,13 +789,16 @@ export function simulate(
     if (fixed) {
       for (const run of byPolicy.values())
         if (run.policy !== "fixed") comparisons.push(compare(run, fixed));
-      // The optimum matches fixed practice within its budget; mastery learning may need more.
+      // Only a match within the fixed budget saves items; mastery learning may need more, and
+      // its bound is cheap to compute further (a plan stops practising a learned skill).
       const skillCount = course.graph.skillIds.length;
-      for (const [policy, budget, masteryLearning] of [
-        ["optimum", settings.fixedItemsPerSkill * skillCount, false],
-        ["mastery-optimum", settings.maxItemsPerSkill * skillCount, true],
+      const fixedBudget = settings.fixedItemsPerSkill * skillCount;
+      for (const [policy, budget, rules] of [
+        ["optimum", fixedBudget, "none"],
+        ["prerequisite-optimum", fixedBudget, "prerequisites"],
+        ["mastery-optimum", settings.maxItemsPerSkill * skillCount, "mastery"],
       ] as const) {
-        const accuracyCurve = optimumCurve(generator, settings, budget, masteryLearning);
+        const accuracyCurve = optimumCurve(generator, settings, budget, rules);
         if (accuracyCurve)
           comparisons.push(compare({ policy, accuracyCurve, declaredCurve: [] }, fixed));
       }
