@@ -30,6 +30,7 @@ import {
 import {
   type BktParams,
   createKnowledgeModel,
+  DEFAULT_SIMULATION_OPTIONS,
   type FittedKnowledge,
   fitKnowledgeModel,
   type GeneratorKind,
@@ -86,7 +87,8 @@ Commands:
                   prerequisites, following mastery learning)
                   --skills N (a generated course) | --course ID|FILE (its graph and items)
                   --learners N [--policy adaptive|fixed|random|oracle|greedy|all]
-                  [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic] [--json]
+                  [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic]
+                  [--refit-learners N (300; 0: fit on the pilot class only)] [--json]
   eval leak     The answer-leak guard on MRBench tutor responses: precision and recall
                   against the human labels, next to a naive baseline
                   [--data FILE (../shared/datasets/mrbench/MRBench_V2.json)] [--json]
@@ -123,13 +125,24 @@ function readText(path: string): { name: string; text: string } {
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback?: number): number {
+  return integerOption(name, value, fallback, 1);
+}
+
+function integerOption(
+  name: string,
+  value: string | undefined,
+  fallback: number | undefined,
+  min: 0 | 1,
+): number {
   if (value === undefined) {
     if (fallback === undefined) throw new UsageError(`--${name} is required`);
     return fallback;
   }
   const number = Number(value);
-  if (!(Number.isInteger(number) && number >= 1))
-    throw new UsageError(`--${name} must be a positive integer, got "${value}"`);
+  if (!(Number.isInteger(number) && number >= min))
+    throw new UsageError(
+      `--${name} must be ${min === 1 ? "a positive integer" : "a whole number"}, got "${value}"`,
+    );
   return number;
 }
 
@@ -246,6 +259,7 @@ async function runSimulate(args: string[]): Promise<void> {
       seed: { type: "string", default: "1" },
       seeds: { type: "string", default: "1" },
       "fixed-items": { type: "string" },
+      "refit-learners": { type: "string" },
       mastery: { type: "string", default: "bkt+logistic" },
       json: { type: "boolean", default: false },
     },
@@ -278,6 +292,12 @@ async function runSimulate(args: string[]): Promise<void> {
         learners: positiveInteger("learners", values.learners),
         seed,
         fixedItemsPerSkill: positiveInteger("fixed-items", values["fixed-items"], 10),
+        refitLearners: integerOption(
+          "refit-learners",
+          values["refit-learners"],
+          DEFAULT_SIMULATION_OPTIONS.refitLearners,
+          0,
+        ),
         masteryRule: values.mastery as MasteryRule,
       },
       // Savings are measured against the fixed policy, so it always runs.

@@ -280,7 +280,7 @@ describe("socra course fit", () => {
     );
     // Learners who mostly answered "1/2" never look like masters to the fitted model.
     expect(out.stderr).toMatch(
-      /socra: [\w-]+: no learner here reached the 85% predicted success mastery asks for \(highest \d+%\); .* takes 19 right answers in a row/,
+      /socra: [\w-]+: no learner here reached the 90% predicted success mastery asks for \(highest \d+%\); .* takes 29 right answers in a row/,
     );
     const logger = recordingLogger();
     const served = await createApp(

@@ -29,6 +29,19 @@ describe("socra command line", () => {
     expect((await captureCli(["simulate", "--skills", "0", "--learners", "5"])).stderr).toContain(
       "--skills must be a positive integer",
     );
+    expect(
+      (
+        await captureCli([
+          "simulate",
+          "--skills",
+          "3",
+          "--learners",
+          "5",
+          "--refit-learners",
+          "1.5",
+        ])
+      ).stderr,
+    ).toContain('--refit-learners must be a whole number, got "1.5"');
     expect((await captureCli(["kt", "bench", "--bogus"])).code).toBe(2);
     expect((await captureCli(["course", "frobnicate"])).stderr).toContain(
       'Unknown course command "frobnicate"',
@@ -102,6 +115,8 @@ describe("socra command line", () => {
       "adaptive",
       "--seed",
       "2",
+      "--refit-learners",
+      "20",
       "--json",
     ]);
     expect(result.code).toBe(0);

@@ -83,6 +83,13 @@ export interface SimulationOptions {
   readonly pilotLearners?: number;
   /** Items per skill the pilot class practises, in course order. */
   readonly pilotItemsPerSkill?: number;
+  /**
+   * Learners of a second class who practise with the engine fitted on the pilot's logs; the
+   * engine is then fitted again on both classes' logs, as `socra course fit` does once a class
+   * has practised with the tutor (0: the pilot's fit only). A model fitted only on practice in
+   * blocks underrates learners deep into the engine's own practice (see the README).
+   */
+  readonly refitLearners?: number;
   /** The adaptive policy's mastery rule (see KnowledgeModel). */
   readonly masteryRule?: MasteryRule;
   /** Cap on an adaptive session, per skill of the course. */
@@ -94,6 +101,7 @@ export const DEFAULT_SIMULATION_OPTIONS = {
   fixedItemsPerSkill: 10,
   pilotLearners: 300,
   pilotItemsPerSkill: 20,
+  refitLearners: 300,
   masteryRule: "bkt+logistic",
   maxItemsPerSkill: 40,
 } as const satisfies Omit<Required<SimulationOptions>, "skills" | "course" | "learners" | "seed">;
@@ -478,31 +486,42 @@ function fixedSchedule(course: SimulatedCourse, perSkill: number): PracticeItem[
 
 type Settings = Required<Omit<SimulationOptions, "skills" | "course">>;
 
-/** Fits the engine on a pilot class's logs (fitKnowledgeModel). */
-function fitOnPilot(
+/**
+ * Fits the engine (fitKnowledgeModel) on a pilot class's logs, then, with refitLearners, on
+ * those and the logs of a second class that practised with the engine so fitted.
+ */
+function fitEngine(
   course: SimulatedCourse,
   generator: Generator,
   settings: Settings,
 ): KnowledgeModel {
   const builder = createResponseLogBuilder(course.graph.skillIds);
-  const schedule = fixedSchedule(course, settings.pilotItemsPerSkill);
-  for (let l = 0; l < settings.pilotLearners; l++) {
-    const seed = `${settings.seed}/pilot/${l}`;
+  const fitOnLogs = (): KnowledgeModel =>
+    fitKnowledgeModel(builder.build(), {
+      bkt: { seed: settings.seed },
+      masteryRule: settings.masteryRule,
+    }).model;
+  const answerAndLog = (seed: string, learnerId: string) => {
     const learner = generator.createLearner(seed);
     const rng = createRng(`${seed}/answers`);
-    for (const item of schedule) {
-      builder.add({
-        learnerId: `p${l}`,
-        itemId: item.id,
-        skillIds: item.skillIds,
-        isCorrect: learner.answer(item, rng),
-      });
-    }
+    return (item: PracticeItem): boolean => {
+      const isCorrect = learner.answer(item, rng);
+      builder.add({ learnerId, itemId: item.id, skillIds: item.skillIds, isCorrect });
+      return isCorrect;
+    };
+  };
+  const schedule = fixedSchedule(course, settings.pilotItemsPerSkill);
+  for (let l = 0; l < settings.pilotLearners; l++) {
+    const give = answerAndLog(`${settings.seed}/pilot/${l}`, `p${l}`);
+    for (const item of schedule) give(item);
   }
-  return fitKnowledgeModel(builder.build(), {
-    bkt: { seed: settings.seed },
-    masteryRule: settings.masteryRule,
-  }).model;
+  const pilotModel = fitOnLogs();
+  if (settings.refitLearners === 0) return pilotModel;
+  for (let l = 0; l < settings.refitLearners; l++) {
+    const seed = `${settings.seed}/class/${l}`;
+    playAdaptive(course, pilotModel, settings, seed, answerAndLog(seed, `c${l}`), () => {});
+  }
+  return fitOnLogs();
 }
 
 /** What a session left behind: the skills the policy finished with, and how many got stuck. */
@@ -744,7 +763,8 @@ function compare(
 /**
  * Simulates practice on a generated (or given) course under each policy and generative model. The adaptive
  * policy is this engine end to end (next target, item choice, mastery), with parameters it fitted
- * itself on a pilot class's logs, never the generator's true ones. Deterministic for a seed.
+ * itself on practice logs (see fitEngine), never the generator's true ones. Deterministic for a
+ * seed.
  */
 export function simulate(
   options: SimulationOptions,
@@ -766,6 +786,12 @@ export function simulate(
       throw new ValidationError("bad_option", `${key} must be a positive integer, got ${value}`);
     }
   }
+  if (!(Number.isInteger(settings.refitLearners) && settings.refitLearners >= 0)) {
+    throw new ValidationError(
+      "bad_option",
+      `refitLearners must be a whole number, got ${settings.refitLearners}`,
+    );
+  }
   if ((skills === undefined) === (given === undefined))
     throw new ValidationError("bad_option", "Simulate either a course or a number of skills");
   const course = given
@@ -779,7 +805,7 @@ export function simulate(
         ? createBktGenerator(course, String(settings.seed))
         : createLogisticGenerator(course, String(settings.seed));
     const model = policies.includes("adaptive")
-      ? fitOnPilot(course, generator, settings)
+      ? fitEngine(course, generator, settings)
       : createKnowledgeModel();
     const byPolicy = new Map(
       policies.map((policy) => [policy, runPolicy(course, generator, policy, model, settings)]),

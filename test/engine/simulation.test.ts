@@ -6,7 +6,7 @@ import {
   simulate,
 } from "../../src/engine/index.ts";
 
-const SMALL = { skills: 5, learners: 40, seed: 3, pilotLearners: 80 } as const;
+const SMALL = { skills: 5, learners: 40, seed: 3, pilotLearners: 80, refitLearners: 40 } as const;
 
 describe("simulation", () => {
   it("generates a course graph with prerequisites among earlier skills", () => {
@@ -69,6 +69,17 @@ describe("simulation", () => {
     expect(adaptive?.underPracticeRate).toBeLessThan(0.1);
     expect(adaptive?.underPracticeRate).toBeLessThan((fixed?.underPracticeRate as number) / 2);
     expect(adaptive?.learnedRate).toBeGreaterThan(fixed?.learnedRate as number);
+  });
+
+  it("fits the engine again on a class that practised with it: only the adaptive policy changes", () => {
+    const pilotOnly = simulate({ ...SMALL, refitLearners: 0 }, ["adaptive", "fixed"], ["logistic"]);
+    const refitted = simulate(SMALL, ["adaptive", "fixed"], ["logistic"]);
+    expect(refitted.runs[1]).toEqual(pilotOnly.runs[1]);
+    // Fitted on practice in blocks only, the logistic model underrates learners deep into the
+    // engine's interleaved practice, so mastery comes late (see the README).
+    expect(refitted.runs[0]?.itemsPerLearner).toBeLessThan(
+      pilotOnly.runs[0]?.itemsPerLearner as number,
+    );
   });
 
   it("the greedy reference spends at most the fixed budget and matches fixed practice with fewer items", () => {
@@ -170,7 +181,7 @@ describe("simulation", () => {
         ]),
       ),
     });
-    const options = { learners: 40, seed: 5, pilotLearners: 60 };
+    const options = { learners: 40, seed: 5, pilotLearners: 60, refitLearners: 40 };
     const run = (difficulty: number) =>
       simulate({ ...options, course: courseWith(difficulty) }, ["adaptive", "fixed"], ["logistic"])
         .runs;
@@ -187,6 +198,9 @@ describe("simulation", () => {
   it("rejects bad options and courses it cannot simulate, by name", () => {
     expect(() => simulate({ ...SMALL, learners: 0 })).toThrow(
       "learners must be a positive integer",
+    );
+    expect(() => simulate({ ...SMALL, refitLearners: -1 })).toThrow(
+      "refitLearners must be a whole number",
     );
     expect(() => simulate({ ...SMALL, skills: 1.5 })).toThrow(
       "--skills must be a positive integer",
