@@ -37,6 +37,7 @@ import {
   highestTypicalPredictions,
   logisticCheckLevel,
   type MasteryRule,
+  RELIABLE_FIT_LEARNERS,
   type ResponseLog,
   runOfRightAnswersFor,
   type SimulationComparison,
@@ -562,6 +563,10 @@ async function courseFit(args: string[]): Promise<void> {
       process.stderr.write(
         `socra: wrote ${values.out}: BKT for ${Object.keys(bkt).length} skill(s) and the logistic predictor; BKT decides mastery alone on ${knowledge.bktAloneSkills.length}, learning is gradual on ${knowledge.gradualSkills.length}\n`,
       );
+      if (log.learnerIds.length < RELIABLE_FIT_LEARNERS)
+        process.stderr.write(
+          `socra: fitted on ${log.learnerIds.length} learner(s): mastery's checks were measured to hold on fits from ${RELIABLE_FIT_LEARNERS} (in simulation, fits on 60 declared up to 6% of skills mastered that were not learned); fit again once more learners have practised\n`,
+        );
       warnUnreachedLevels(course, log, { ...knowledge, bkt });
     }
     if (values.json) {

@@ -278,6 +278,9 @@ describe("socra course fit", () => {
     expect(out.stderr).toMatch(
       /wrote .*fractions\.json: BKT for [1-9]\d* skill\(s\) and the logistic predictor/,
     );
+    expect(out.stderr).toContain(
+      "socra: fitted on 4 learner(s): mastery's checks were measured to hold on fits from 200",
+    );
     // Learners who mostly answered "1/2" never look like masters to the fitted model.
     expect(out.stderr).toMatch(
       /socra: [\w-]+: no learner here reached the 90% predicted success mastery asks for \(highest \d+%\); .* takes 29 right answers in a row/,
