@@ -565,7 +565,7 @@ async function courseFit(args: string[]): Promise<void> {
       );
       if (log.learnerIds.length < RELIABLE_FIT_LEARNERS)
         process.stderr.write(
-          `socra: fitted on ${log.learnerIds.length} learner(s): mastery's checks were measured to hold on fits from ${RELIABLE_FIT_LEARNERS} (in simulation, fits on 60 declared up to 5% of skills mastered that were not learned, on 200 under 4%); fit again once more learners have practised\n`,
+          `socra: fitted on ${log.learnerIds.length} learner(s), fewer than ${RELIABLE_FIT_LEARNERS}: in simulation, fits on 60 declared up to 6% of skills mastered that were not learned (see the README); fit again once more learners have practised\n`,
         );
       warnUnreachedLevels(course, log, { ...knowledge, bkt });
     }

@@ -279,7 +279,7 @@ describe("socra course fit", () => {
       /wrote .*fractions\.json: BKT for [1-9]\d* skill\(s\) and the logistic predictor/,
     );
     expect(out.stderr).toContain(
-      "socra: fitted on 4 learner(s): mastery's checks were measured to hold on fits from 200",
+      "socra: fitted on 4 learner(s), fewer than 200: in simulation, fits on 60 declared up to 6%",
     );
     // Learners who mostly answered "1/2" never look like masters to the fitted model.
     expect(out.stderr).toMatch(

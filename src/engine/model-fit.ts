@@ -33,15 +33,17 @@ export interface KnowledgeModelFitOptions {
  * BKT decides mastery alone on a skill when it predicts held-out learners better than the
  * logistic model with z at least this: significantly better, not merely as good, since the
  * logistic check it drops is what guards against gradual learning (see fitKnowledgeModel).
- * The other way round (z at most minus this) the skill counts as learned gradually. The same
- * level applies to the whole course (see fitKnowledgeModel).
+ * The other way round (z at most minus this) the skill counts as learned gradually.
  */
 export const DEFAULT_BKT_ALONE_MIN_Z = 2;
 
 /**
- * Learners a fit should see before mastery's checks can be trusted. In simulation, fits on 200
- * learners kept under-practice under 4% at the end of a session; on 60, up to 5.0%, from BKT
- * parameters fitted on so few (see the README).
+ * Learners a fit should see before mastery's checks can be trusted. In simulation (a pilot
+ * class's practice and the tutor's), fits on 200 learners kept under-practice under 4% at the
+ * end of a session; on 60, up to 6.3% (logistic learners) and 5.0% (BKT learners). Sixty are too
+ * few to tell whether some skills are learned gradually, and such a skill keeps BKT's check, as
+ * lenient as 65% success where the fitted slip is high. A first fit on the tutor's practice
+ * alone did worse, even on 300 (see the README).
  */
 export const RELIABLE_FIT_LEARNERS = 200;
 
@@ -61,14 +63,6 @@ export interface KnowledgeModelFit {
   readonly model: KnowledgeModel;
   /** Per skill, from the two-fold cross-validation. */
   readonly comparisons: ReadonlyMap<string, PredictorComparison>;
-  /** The same over every response of the log. */
-  readonly courseComparison: PredictorComparison;
-}
-
-/** What compareSkillPredictors finds, per skill and over the whole log. */
-export interface PredictorComparisons {
-  readonly skills: Map<string, PredictorComparison>;
-  readonly course: PredictorComparison;
 }
 
 const clamp = (p: number): number => Math.min(Math.max(p, 1e-6), 1 - 1e-6);
@@ -81,33 +75,21 @@ const clamp = (p: number): number => Math.min(Math.max(p, 1e-6), 1 - 1e-6);
  * mean and delays mastery of skills learners already know. So the two are compared skill by
  * skill on held-out learners (compareSkillPredictors), and where BKT predicts significantly
  * better its P(known) decides mastery alone; where the logistic model does, the skill counts as
- * learned gradually (KnowledgeModelOptions.gradualSkills).
- *
- * A small class leaves some skills undecided, and an undecided skill keeps BKT's check, whose
- * level follows the fitted slip (65% success at a slip of 0.31): in simulation, fits on 60
- * learners let up to 8.8% of declared masteries through with gradually learning learners. So
- * the whole course is compared too, and where it is significantly gradual, its undecided skills
- * count as gradual and none is left to BKT alone: a skill rarely differs that much from the rest
- * of its course, and of a dozen skills one reaches z = 2 by chance about one time in four. A course significantly better
- * described by BKT changes nothing: its skills keep their own verdicts. Deterministic for the
- * BKT fit's seed.
+ * learned gradually (KnowledgeModelOptions.gradualSkills). Deterministic for the BKT fit's seed.
  */
 export function fitKnowledgeModel(
   log: ResponseLog,
   options: KnowledgeModelFitOptions = {},
 ): KnowledgeModelFit {
   const bkt = fitBkt(log, undefined, options.bkt);
-  const { skills: comparisons, course } = compareSkillPredictors(log, options);
+  const comparisons = compareSkillPredictors(log, options);
   const minZ = options.bktAloneMinZ ?? DEFAULT_BKT_ALONE_MIN_Z;
-  const isCourseGradual = course.z <= -minZ;
-  const skillsWhere = (test: (z: number) => boolean): string[] =>
-    [...comparisons].filter(([, c]) => test(c.z)).map(([skillId]) => skillId);
   const knowledge: FittedKnowledge = {
     bkt: Object.fromEntries([...bkt.skills].map(([skillId, fit]) => [skillId, fit.params])),
     defaultBkt: bkt.pooled.params,
     logistic: fitLogistic(log, undefined, options.logistic),
-    bktAloneSkills: skillsWhere((z) => z >= minZ && !isCourseGradual),
-    gradualSkills: skillsWhere((z) => z <= -minZ || (z < minZ && isCourseGradual)),
+    bktAloneSkills: [...comparisons].filter(([, c]) => c.z >= minZ).map(([skillId]) => skillId),
+    gradualSkills: [...comparisons].filter(([, c]) => c.z <= -minZ).map(([skillId]) => skillId),
   };
   return {
     knowledge,
@@ -116,7 +98,6 @@ export function fitKnowledgeModel(
       ...(options.masteryRule === undefined ? {} : { masteryRule: options.masteryRule }),
     }),
     comparisons,
-    courseComparison: course,
   };
 }
 
@@ -124,17 +105,16 @@ export function fitKnowledgeModel(
  * Compares BKT with the logistic predictor per skill by two-fold cross-validation over the
  * learners of a log (even and odd positions): each is fitted on one half and replays the other,
  * predicting every response from the evidence before it. A response tagged with several skills
- * counts for each; over the whole log (`course`), once.
+ * counts for each.
  */
 export function compareSkillPredictors(
   log: ResponseLog,
   options: Pick<KnowledgeModelFitOptions, "bkt" | "logistic"> = {},
-): PredictorComparisons {
+): Map<string, PredictorComparison> {
   const learners = Array.from({ length: log.learnerIds.length }, (_, l) => l);
   const even = learners.filter((l) => l % 2 === 0);
   const odd = learners.filter((l) => l % 2 === 1);
   const totals = new Map<string, { sum: number; responses: number; perLearner: number[] }>();
-  const course = { sum: 0, responses: 0, perLearner: [] as number[] };
   const folds: [train: number[], test: number[]][] = [
     [even, odd],
     [odd, even],
@@ -147,7 +127,6 @@ export function compareSkillPredictors(
       const bkt = bktModel.startLearner();
       const logistic = logisticModel.startLearner();
       const learnerSums = new Map<string, number>();
-      let learnerSum = 0;
       for (
         let r = log.learnerOffsets[l] as number;
         r < (log.learnerOffsets[l + 1] as number);
@@ -159,8 +138,6 @@ export function compareSkillPredictors(
           log.correct[r] === 1
             ? Math.log(pBkt / pLogistic)
             : Math.log((1 - pBkt) / (1 - pLogistic));
-        learnerSum += gain;
-        course.responses++;
         for (const skillId of rowSkillIds(log, r)) {
           let total = totals.get(skillId);
           if (total === undefined) {
@@ -175,18 +152,13 @@ export function compareSkillPredictors(
         logistic.update(r);
       }
       for (const [skillId, sum] of learnerSums) totals.get(skillId)?.perLearner.push(sum);
-      course.sum += learnerSum;
-      course.perLearner.push(learnerSum);
     }
   }
-  const comparison = ({ sum, responses, perLearner }: typeof course): PredictorComparison => ({
-    difference: sum / responses,
-    z: zScore(perLearner),
-  });
-  return {
-    skills: new Map([...totals].map(([skillId, total]) => [skillId, comparison(total)])),
-    course: comparison(course),
-  };
+  const comparisons = new Map<string, PredictorComparison>();
+  for (const [skillId, { sum, responses, perLearner }] of totals) {
+    comparisons.set(skillId, { difference: sum / responses, z: zScore(perLearner) });
+  }
+  return comparisons;
 }
 
 /**

@@ -19,10 +19,6 @@ const SKILLS = ["s0", "s1", "s2"];
 const LEARNERS = 300;
 const ITEMS_PER_SKILL = 15;
 
-/** Who practises what: every learner every skill, unless a test says otherwise. */
-type Practises = (learner: number, skill: number) => boolean;
-const everyone: Practises = () => true;
-
 /** A class practising each skill in turn, answering as `answer` says. */
 function classLog(
   seed: string,
@@ -32,13 +28,11 @@ function classLog(
     opportunity: number,
     chance: (p: number) => boolean,
   ) => boolean,
-  practises: Practises,
 ): ResponseLog {
   const builder = createResponseLogBuilder(SKILLS);
   const rng = createRng(seed);
   for (let l = 0; l < LEARNERS; l++) {
     SKILLS.forEach((skillId, s) => {
-      if (!practises(l, s)) return;
       for (let n = 0; n < ITEMS_PER_SKILL; n++) {
         builder.add({
           learnerId: `l${l}`,
@@ -52,46 +46,41 @@ function classLog(
   return builder.build();
 }
 
-type Answer = Parameters<typeof classLog>[1];
-
 /** Learners as BKT describes them: a skill is unknown, then at one moment known. */
-function bktAnswers(): Answer {
+function bktClass(): ResponseLog {
   const known = new Set<string>();
   const rng = createRng("bkt-class/learning");
-  return (l, s, n, chance) => {
+  return classLog("bkt-class", (l, s, n, chance) => {
     const key = `${l}/${s}`;
     if (n === 0 && rng.chance(0.4)) known.add(key);
     const isCorrect = chance(known.has(key) ? 0.9 : 0.15);
     if (rng.chance(0.2)) known.add(key);
     return isCorrect;
-  };
+  });
 }
 
 /** Learners who improve gradually: success grows by 0.25 log-odds per item from their ability. */
-function gradualAnswers(): Answer {
+function gradualClass(): ResponseLog {
   const rng = createRng("gradual-class/abilities");
   const ability = Array.from({ length: LEARNERS }, () => rng.normal());
-  return (l, s, n, chance) =>
-    chance(1 / (1 + Math.exp(-((ability[l] as number) + 0.3 * s - 1 + 0.25 * n))));
+  return classLog("gradual-class", (l, s, n, chance) =>
+    chance(1 / (1 + Math.exp(-((ability[l] as number) + 0.3 * s - 1 + 0.25 * n)))),
+  );
 }
-
-const bktClass = (practises = everyone) => classLog("bkt-class", bktAnswers(), practises);
-const gradualClass = (practises = everyone) =>
-  classLog("gradual-class", gradualAnswers(), practises);
 
 describe("fitting the knowledge model on a class's logs", () => {
   it("finds BKT the better description of step-like learning, skill by skill", () => {
-    const { skills, course } = compareSkillPredictors(bktClass(), { bkt: { seed: 1 } });
-    expect([...skills.keys()].sort()).toEqual(SKILLS);
-    for (const comparison of [...skills.values(), course]) {
+    const comparisons = compareSkillPredictors(bktClass(), { bkt: { seed: 1 } });
+    expect([...comparisons.keys()].sort()).toEqual(SKILLS);
+    for (const comparison of comparisons.values()) {
       expect(comparison.difference).toBeGreaterThan(0);
       expect(comparison.z).toBeGreaterThan(2);
     }
   });
 
   it("finds the logistic model the better description of gradual learning", () => {
-    const { skills, course } = compareSkillPredictors(gradualClass(), { bkt: { seed: 1 } });
-    for (const comparison of [...skills.values(), course]) {
+    const comparisons = compareSkillPredictors(gradualClass(), { bkt: { seed: 1 } });
+    for (const comparison of comparisons.values()) {
       expect(comparison.difference).toBeLessThan(0);
       expect(comparison.z).toBeLessThan(-2);
     }
@@ -127,11 +116,8 @@ describe("fitting the knowledge model on a class's logs", () => {
     // A class that improves slowly never shows 90% on the skills it learns gradually.
     const rng = createRng("slow-class/abilities");
     const ability = Array.from({ length: LEARNERS }, () => rng.normal());
-    const log = classLog(
-      "slow-class",
-      (l, _s, n, chance) =>
-        chance(1 / (1 + Math.exp(-(0.5 * (ability[l] as number) - 1.5 + 0.08 * n)))),
-      everyone,
+    const log = classLog("slow-class", (l, _s, n, chance) =>
+      chance(1 / (1 + Math.exp(-(0.5 * (ability[l] as number) - 1.5 + 0.08 * n)))),
     );
     const slow = fitKnowledgeModel(log, { bkt: { seed: 1 } });
     const slowReached = highestTypicalPredictions(log, slow.knowledge.logistic);
@@ -145,39 +131,6 @@ describe("fitting the knowledge model on a class's logs", () => {
     expect(logisticCheckLevel(bkt.model, "s0")).toBeUndefined();
     const bktRule = createKnowledgeModel({ ...gradual.knowledge, masteryRule: "bkt" });
     expect(logisticCheckLevel(bktRule, "s0")).toBeUndefined();
-  });
-
-  it("gives a skill its own practice cannot decide the verdict of a course learned gradually", () => {
-    // s2 practised by 6 of the 300 learners: too few to tell on its own.
-    const fewOnS2: Practises = (l, s) => s !== 2 || l < 6;
-    const gradual = fitKnowledgeModel(gradualClass(fewOnS2), { bkt: { seed: 1 } });
-    expect(Math.abs(gradual.comparisons.get("s2")?.z ?? 9)).toBeLessThan(2);
-    expect(gradual.courseComparison.z).toBeLessThan(-2);
-    expect(gradual.knowledge.gradualSkills).toEqual(SKILLS);
-    expect(logisticCheckLevel(gradual.model, "s2")).toBe(0.9);
-    // A course BKT describes better lends its verdict to nobody: s2 keeps both checks.
-    const bkt = fitKnowledgeModel(bktClass(fewOnS2), { bkt: { seed: 1 } });
-    expect(Math.abs(bkt.comparisons.get("s2")?.z ?? 9)).toBeLessThan(2);
-    expect(bkt.courseComparison.z).toBeGreaterThan(2);
-    expect(bkt.knowledge.bktAloneSkills).toEqual(["s0", "s1"]);
-    expect(bkt.knowledge.gradualSkills).toEqual([]);
-    expect(logisticCheckLevel(bkt.model, "s2")).toBeLessThan(0.9);
-  });
-
-  it("keeps the logistic check on a skill BKT describes better inside a course learned gradually", () => {
-    const [bkt, gradual] = [bktAnswers(), gradualAnswers()];
-    const log = classLog(
-      "mixed-class",
-      (l, s, n, c) => (s === 2 ? bkt : gradual)(l, s, n, c),
-      everyone,
-    );
-    const mixed = fitKnowledgeModel(log, { bkt: { seed: 1 } });
-    expect(mixed.comparisons.get("s2")?.z).toBeGreaterThan(2);
-    expect(mixed.courseComparison.z).toBeLessThan(-2);
-    expect(mixed.knowledge.bktAloneSkills).toEqual([]);
-    expect(mixed.knowledge.gradualSkills).toEqual(["s0", "s1"]);
-    // BKT's own level, not the gradual one: a known learner there succeeds only 90% of the time.
-    expect(logisticCheckLevel(mixed.model, "s2")).toBeLessThan(0.9);
   });
 
   it("is deterministic for a seed", () => {
