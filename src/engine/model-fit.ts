@@ -1,7 +1,12 @@
 import { assertBktParams, type BktParams } from "./bkt.ts";
 import { type BktFitOptions, fitBkt } from "./bkt-fit.ts";
 import { ValidationError } from "./errors.ts";
-import { createKnowledgeModel, type KnowledgeModel, type MasteryRule } from "./learner.ts";
+import {
+  createKnowledgeModel,
+  type KnowledgeModel,
+  logisticCheckLevel,
+  type MasteryRule,
+} from "./learner.ts";
 import {
   fitLogistic,
   type LogisticFitOptions,
@@ -75,7 +80,14 @@ const clamp = (p: number): number => Math.min(Math.max(p, 1e-6), 1 - 1e-6);
  * mean and delays mastery of skills learners already know. So the two are compared skill by
  * skill on held-out learners (compareSkillPredictors), and where BKT predicts significantly
  * better its P(known) decides mastery alone; where the logistic model does, the skill counts as
- * learned gradually (KnowledgeModelOptions.gradualSkills). Deterministic for the BKT fit's seed.
+ * learned gradually (KnowledgeModelOptions.gradualSkills).
+ *
+ * Where neither does, BKT also decides alone if no learner of the class reached the success the
+ * logistic check would ask for: the check, clamped to the class's practice, could then only be
+ * passed by a run of right answers, out of reach of a learner BKT describes (29 in a row at 90%,
+ * given 5% of the time by a known learner who slips 10% of the time). A course's first fit on
+ * the tutor's own practice, which stopped each skill soon after mastery under default values,
+ * is where this happens (see the README). Deterministic for the BKT fit's seed.
  */
 export function fitKnowledgeModel(
   log: ResponseLog,
@@ -84,21 +96,28 @@ export function fitKnowledgeModel(
   const bkt = fitBkt(log, undefined, options.bkt);
   const comparisons = compareSkillPredictors(log, options);
   const minZ = options.bktAloneMinZ ?? DEFAULT_BKT_ALONE_MIN_Z;
-  const knowledge: FittedKnowledge = {
+  const skillsWhere = (test: (z: number) => boolean): string[] =>
+    [...comparisons].filter(([, c]) => test(c.z)).map(([skillId]) => skillId);
+  const modelOf = (knowledge: FittedKnowledge): KnowledgeModel =>
+    createKnowledgeModel({
+      ...knowledge,
+      ...(options.masteryRule === undefined ? {} : { masteryRule: options.masteryRule }),
+    });
+  const compared: FittedKnowledge = {
     bkt: Object.fromEntries([...bkt.skills].map(([skillId, fit]) => [skillId, fit.params])),
     defaultBkt: bkt.pooled.params,
     logistic: fitLogistic(log, undefined, options.logistic),
-    bktAloneSkills: [...comparisons].filter(([, c]) => c.z >= minZ).map(([skillId]) => skillId),
-    gradualSkills: [...comparisons].filter(([, c]) => c.z <= -minZ).map(([skillId]) => skillId),
+    bktAloneSkills: skillsWhere((z) => z >= minZ),
+    gradualSkills: skillsWhere((z) => z <= -minZ),
   };
-  return {
-    knowledge,
-    model: createKnowledgeModel({
-      ...knowledge,
-      ...(options.masteryRule === undefined ? {} : { masteryRule: options.masteryRule }),
-    }),
-    comparisons,
-  };
+  const comparedModel = modelOf(compared);
+  const highest = highestTypicalPredictions(log, compared.logistic);
+  const outOfReach = skillsWhere((z) => Math.abs(z) < minZ).filter((skillId) => {
+    const level = logisticCheckLevel(comparedModel, skillId);
+    return level !== undefined && (highest.get(skillId) ?? 0) < level;
+  });
+  const knowledge = { ...compared, bktAloneSkills: [...compared.bktAloneSkills, ...outOfReach] };
+  return { knowledge, model: modelOf(knowledge), comparisons };
 }
 
 /**

@@ -133,6 +133,43 @@ describe("fitting the knowledge model on a class's logs", () => {
     expect(logisticCheckLevel(bktRule, "s0")).toBeUndefined();
   });
 
+  it("lets BKT decide alone on an undecided skill whose logistic check no learner reached", () => {
+    // As BKT describes them; s2 practised by 40 learners, each stopping at the first right
+    // answer: practice too short for the logistic model ever to predict much success there.
+    const builder = createResponseLogBuilder(SKILLS);
+    const rng = createRng("bkt-class");
+    const learning = createRng("bkt-class/learning");
+    for (let l = 0; l < LEARNERS; l++) {
+      SKILLS.forEach((skillId, s) => {
+        if (s === 2 && l >= 40) return;
+        let isKnown = false;
+        for (let n = 0; n < ITEMS_PER_SKILL; n++) {
+          if (n === 0 && learning.chance(0.4)) isKnown = true;
+          const isCorrect = rng.chance(isKnown ? 0.9 : 0.15);
+          if (learning.chance(0.2)) isKnown = true;
+          builder.add({
+            learnerId: `l${l}`,
+            itemId: `${skillId}.i${n % 5}`,
+            skillIds: [skillId],
+            isCorrect,
+          });
+          if (s === 2 && isCorrect) break;
+        }
+      });
+    }
+    const log = builder.build();
+    const fit = fitKnowledgeModel(log, { bkt: { seed: 1 } });
+    expect(Math.abs(fit.comparisons.get("s2")?.z ?? 9)).toBeLessThan(2);
+    const compared = createKnowledgeModel({
+      ...fit.knowledge,
+      bktAloneSkills: fit.knowledge.bktAloneSkills.filter((id) => id !== "s2"),
+    });
+    const level = logisticCheckLevel(compared, "s2") as number;
+    expect(highestTypicalPredictions(log, fit.knowledge.logistic).get("s2")).toBeLessThan(level);
+    expect(fit.knowledge.bktAloneSkills).toContain("s2");
+    expect(logisticCheckLevel(fit.model, "s2")).toBeUndefined();
+  });
+
   it("is deterministic for a seed", () => {
     const log = bktClass();
     expect(compareSkillPredictors(log, { bkt: { seed: 3 } })).toEqual(
