@@ -89,7 +89,9 @@ Commands:
                   --skills N (a generated course) | --course ID|FILE (its graph and items)
                   --learners N [--policy adaptive|fixed|random|oracle|greedy|all]
                   [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic]
-                  [--refit-learners N (300; 0: fit on the pilot class only)] [--json]
+                  [--pilot-learners N (300)] [--pilot-items N (20 per skill; 0: no pilot,
+                  the first class practises unfitted)] [--refit-learners N (300; 0: fit on
+                  the pilot class only)] [--refit-rounds N (1: classes in turn)] [--json]
   eval leak     The answer-leak guard on MRBench tutor responses: precision and recall
                   against the human labels, next to a naive baseline
                   [--data FILE (../shared/datasets/mrbench/MRBench_V2.json)] [--json]
@@ -260,7 +262,10 @@ async function runSimulate(args: string[]): Promise<void> {
       seed: { type: "string", default: "1" },
       seeds: { type: "string", default: "1" },
       "fixed-items": { type: "string" },
+      "pilot-learners": { type: "string" },
+      "pilot-items": { type: "string" },
       "refit-learners": { type: "string" },
+      "refit-rounds": { type: "string" },
       mastery: { type: "string", default: "bkt+logistic" },
       json: { type: "boolean", default: false },
     },
@@ -293,11 +298,27 @@ async function runSimulate(args: string[]): Promise<void> {
         learners: positiveInteger("learners", values.learners),
         seed,
         fixedItemsPerSkill: positiveInteger("fixed-items", values["fixed-items"], 10),
+        pilotLearners: positiveInteger(
+          "pilot-learners",
+          values["pilot-learners"],
+          DEFAULT_SIMULATION_OPTIONS.pilotLearners,
+        ),
+        pilotItemsPerSkill: integerOption(
+          "pilot-items",
+          values["pilot-items"],
+          DEFAULT_SIMULATION_OPTIONS.pilotItemsPerSkill,
+          0,
+        ),
         refitLearners: integerOption(
           "refit-learners",
           values["refit-learners"],
           DEFAULT_SIMULATION_OPTIONS.refitLearners,
           0,
+        ),
+        refitRounds: positiveInteger(
+          "refit-rounds",
+          values["refit-rounds"],
+          DEFAULT_SIMULATION_OPTIONS.refitRounds,
         ),
         masteryRule: values.mastery as MasteryRule,
       },

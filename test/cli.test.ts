@@ -42,6 +42,10 @@ describe("socra command line", () => {
         ])
       ).stderr,
     ).toContain('--refit-learners must be a whole number, got "1.5"');
+    expect(
+      (await captureCli(["simulate", "--skills", "3", "--learners", "5", "--refit-rounds", "0"]))
+        .stderr,
+    ).toContain("--refit-rounds must be a positive integer");
     expect((await captureCli(["kt", "bench", "--bogus"])).code).toBe(2);
     expect((await captureCli(["course", "frobnicate"])).stderr).toContain(
       'Unknown course command "frobnicate"',
@@ -117,6 +121,10 @@ describe("socra command line", () => {
       "2",
       "--refit-learners",
       "20",
+      "--pilot-items",
+      "0",
+      "--refit-rounds",
+      "2",
       "--json",
     ]);
     expect(result.code).toBe(0);

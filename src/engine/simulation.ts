@@ -81,7 +81,11 @@ export interface SimulationOptions {
   readonly fixedItemsPerSkill?: number;
   /** Learners of a pilot class whose logs the adaptive engine is fitted on. */
   readonly pilotLearners?: number;
-  /** Items per skill the pilot class practises, in course order. */
+  /**
+   * Items per skill the pilot class practises, in course order. 0: no pilot class, as with a new
+   * course; the first class (refitLearners) practises with the engine unfitted, on BKT's default
+   * values, and the engine is fitted on its logs alone.
+   */
   readonly pilotItemsPerSkill?: number;
   /**
    * Learners of a second class who practise with the engine fitted on the pilot's logs; the
@@ -90,6 +94,11 @@ export interface SimulationOptions {
    * blocks underrates learners deep into the engine's own practice (see the README).
    */
   readonly refitLearners?: number;
+  /**
+   * How many classes of refitLearners practise in turn, each with the engine fitted on the logs
+   * of the pilot and every class before it; the engine is fitted again after each.
+   */
+  readonly refitRounds?: number;
   /** The adaptive policy's mastery rule (see KnowledgeModel). */
   readonly masteryRule?: MasteryRule;
   /** Cap on an adaptive session, per skill of the course. */
@@ -102,6 +111,7 @@ export const DEFAULT_SIMULATION_OPTIONS = {
   pilotLearners: 300,
   pilotItemsPerSkill: 20,
   refitLearners: 300,
+  refitRounds: 1,
   masteryRule: "bkt+logistic",
   maxItemsPerSkill: 40,
 } as const satisfies Omit<Required<SimulationOptions>, "skills" | "course" | "learners" | "seed">;
@@ -487,8 +497,9 @@ function fixedSchedule(course: SimulatedCourse, perSkill: number): PracticeItem[
 type Settings = Required<Omit<SimulationOptions, "skills" | "course">>;
 
 /**
- * Fits the engine (fitKnowledgeModel) on a pilot class's logs, then, with refitLearners, on
- * those and the logs of a second class that practised with the engine so fitted.
+ * Fits the engine (fitKnowledgeModel) on a pilot class's logs (without a pilot: BKT's defaults,
+ * unfitted), then, with refitLearners, refitRounds times on those and the logs of a class that
+ * practised with the engine fitted so far.
  */
 function fitEngine(
   course: SimulatedCourse,
@@ -510,18 +521,26 @@ function fitEngine(
       return isCorrect;
     };
   };
-  const schedule = fixedSchedule(course, settings.pilotItemsPerSkill);
-  for (let l = 0; l < settings.pilotLearners; l++) {
-    const give = answerAndLog(`${settings.seed}/pilot/${l}`, `p${l}`);
-    for (const item of schedule) give(item);
+  let model = createKnowledgeModel({ masteryRule: settings.masteryRule });
+  if (settings.pilotItemsPerSkill > 0) {
+    const schedule = fixedSchedule(course, settings.pilotItemsPerSkill);
+    for (let l = 0; l < settings.pilotLearners; l++) {
+      const give = answerAndLog(`${settings.seed}/pilot/${l}`, `p${l}`);
+      for (const item of schedule) give(item);
+    }
+    model = fitOnLogs();
   }
-  const pilotModel = fitOnLogs();
-  if (settings.refitLearners === 0) return pilotModel;
-  for (let l = 0; l < settings.refitLearners; l++) {
-    const seed = `${settings.seed}/class/${l}`;
-    playAdaptive(course, pilotModel, settings, seed, answerAndLog(seed, `c${l}`), () => {});
+  if (settings.refitLearners === 0) return model;
+  for (let round = 0; round < settings.refitRounds; round++) {
+    // The first class keeps the seeds it had before there were rounds.
+    const classId = `class${round || ""}`;
+    for (let l = 0; l < settings.refitLearners; l++) {
+      const seed = `${settings.seed}/${classId}/${l}`;
+      playAdaptive(course, model, settings, seed, answerAndLog(seed, `${classId}.${l}`), () => {});
+    }
+    model = fitOnLogs();
   }
-  return fitOnLogs();
+  return model;
 }
 
 /** What a session left behind: the skills the policy finished with, and how many got stuck. */
@@ -778,7 +797,7 @@ export function simulate(
     "itemsPerSkill",
     "fixedItemsPerSkill",
     "pilotLearners",
-    "pilotItemsPerSkill",
+    "refitRounds",
     "maxItemsPerSkill",
   ] as const) {
     const value = settings[key];
@@ -786,11 +805,11 @@ export function simulate(
       throw new ValidationError("bad_option", `${key} must be a positive integer, got ${value}`);
     }
   }
-  if (!(Number.isInteger(settings.refitLearners) && settings.refitLearners >= 0)) {
-    throw new ValidationError(
-      "bad_option",
-      `refitLearners must be a whole number, got ${settings.refitLearners}`,
-    );
+  for (const key of ["pilotItemsPerSkill", "refitLearners"] as const) {
+    const value = settings[key];
+    if (!(Number.isInteger(value) && value >= 0)) {
+      throw new ValidationError("bad_option", `${key} must be a whole number, got ${value}`);
+    }
   }
   if ((skills === undefined) === (given === undefined))
     throw new ValidationError("bad_option", "Simulate either a course or a number of skills");

@@ -82,6 +82,25 @@ describe("simulation", () => {
     );
   });
 
+  it("without a pilot class, starts unfitted and fits on its own classes' practice, round by round", () => {
+    const noPilot = { ...SMALL, pilotItemsPerSkill: 0 };
+    const run = (options: object) =>
+      simulate({ ...noPilot, ...options }, ["adaptive", "fixed"], ["logistic"]).runs;
+    const [unfitted, fixed] = run({ refitLearners: 0 });
+    const [firstFit, fixedAgain] = run({});
+    const [secondFit] = run({ refitRounds: 2 });
+    const [withPilot] = simulate(SMALL, ["adaptive"], ["logistic"]).runs;
+    expect(fixedAgain).toEqual(fixed);
+    // BKT's defaults declare gradually learning learners masters early; a fit on the first
+    // class's short practice helps little, and far less than a pilot's (see the README).
+    expect(unfitted?.underPracticeRate).toBeGreaterThan(0.5);
+    expect(firstFit?.underPracticeRate).toBeLessThan(unfitted?.underPracticeRate as number);
+    expect(firstFit?.underPracticeRate).toBeGreaterThan(
+      5 * (withPilot?.underPracticeRate as number),
+    );
+    expect(secondFit).not.toEqual(firstFit);
+  });
+
   it("the greedy reference spends at most the fixed budget and matches fixed practice with fewer items", () => {
     const report = simulate(SMALL, ["fixed", "greedy"]);
     for (const generator of ["bkt", "logistic"] as const) {
@@ -201,6 +220,12 @@ describe("simulation", () => {
     );
     expect(() => simulate({ ...SMALL, refitLearners: -1 })).toThrow(
       "refitLearners must be a whole number",
+    );
+    expect(() => simulate({ ...SMALL, pilotItemsPerSkill: -1 })).toThrow(
+      "pilotItemsPerSkill must be a whole number",
+    );
+    expect(() => simulate({ ...SMALL, refitRounds: 0 })).toThrow(
+      "refitRounds must be a positive integer",
     );
     expect(() => simulate({ ...SMALL, skills: 1.5 })).toThrow(
       "--skills must be a positive integer",
