@@ -91,7 +91,8 @@ Commands:
                   [--seed S] [--seeds K] [--fixed-items N] [--mastery bkt|bkt+logistic]
                   [--pilot-learners N (300)] [--pilot-items N (20 per skill; 0: no pilot,
                   the first class practises unfitted)] [--refit-learners N (300; 0: fit on
-                  the pilot class only)] [--refit-rounds N (1: classes in turn)] [--json]
+                  the pilot class only)] [--refit-rounds N (1; classes that practise and
+                  refit in turn)] [--json]
   eval leak     The answer-leak guard on MRBench tutor responses: precision and recall
                   against the human labels, next to a naive baseline
                   [--data FILE (../shared/datasets/mrbench/MRBench_V2.json)] [--json]
