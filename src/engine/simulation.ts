@@ -88,10 +88,11 @@ export interface SimulationOptions {
    */
   readonly pilotItemsPerSkill?: number;
   /**
-   * Learners of a second class who practise with the engine fitted on the pilot's logs; the
-   * engine is then fitted again on both classes' logs, as `socra course fit` does once a class
-   * has practised with the tutor (0: the pilot's fit only). A model fitted only on practice in
-   * blocks underrates learners deep into the engine's own practice (see the README).
+   * Learners of a class who practise with the engine fitted on the pilot's logs; the engine is
+   * then fitted again on both classes' logs, as `socra course fit` does once a class has
+   * practised with the tutor (0: the pilot's fit only; with no pilot, the engine unfitted). A
+   * model fitted only on practice in blocks underrates learners deep into the engine's own
+   * practice (see the README).
    */
   readonly refitLearners?: number;
   /**
